@@ -181,6 +181,7 @@ def order_section(candidates: Iterable[Candidate]) -> list[Candidate]:
     claim the same place the higher-priority case takes it and the other follows; a pin beyond the
     end of the section puts the case last.
     """
+    candidates = list(candidates)  # read twice below; a generator would be exhausted by the first pass
     pinned = sorted(
         (c for c in candidates if c.pinned_position is not None),
         key=lambda c: (c.pinned_position, within_section_key(c)),

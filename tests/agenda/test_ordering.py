@@ -16,6 +16,7 @@ from marac.agenda.ordering import (
     ConferenceSlot,
     build_agenda,
     choose_conference,
+    order_section,
     place_referrals,
 )
 from marac.errors import InvalidInput
@@ -373,3 +374,9 @@ def test_place_referrals_matches_choose_conference_one_by_one() -> None:
             room[chosen.conference_id] -= 1
     assert placed == expected
     assert None in placed.values()  # 14 referrals, 12 places
+
+
+def test_order_section_accepts_a_one_pass_iterable() -> None:
+    section = (candidate(f"M-{n}", risk_rank=n, pinned_position=1 if n == 1 else None) for n in range(1, 4))
+
+    assert [c.case_ref for c in order_section(section)] == ["M-1", "M-3", "M-2"]
