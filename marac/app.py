@@ -1,0 +1,103 @@
+"""``create_app()``: the Litestar application — middleware, routers, dependencies, error mapping."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
+
+from litestar import Litestar, Router, get
+from litestar.datastructures import State
+from litestar.middleware import DefineMiddleware
+from litestar.openapi import OpenAPIConfig
+from litestar.openapi.plugins import ScalarRenderPlugin, SwaggerRenderPlugin
+from litestar.openapi.spec import Components, SecurityScheme
+from litestar.types import ControllerRouterHandler
+from sqlalchemy import text
+
+from marac import __version__
+from marac.access import controllers as access_controllers
+from marac.access.middleware import CredentialMiddleware, require_login
+from marac.deps import DEPENDENCIES
+from marac.errors import Unavailable
+from marac.problems import EXCEPTION_HANDLERS
+from marac.runtime import Runtime
+
+log = logging.getLogger("marac")
+
+
+@get("/health", operation_id="health", opt={"public": True}, tags=["service"])
+async def health() -> dict[str, str]:
+    """Liveness: the process answers."""
+    return {"status": "ok"}
+
+
+@get("/ready", operation_id="ready", opt={"public": True}, tags=["service"])
+async def ready(state: State) -> dict[str, str]:
+    """Readiness: the database answers."""
+    runtime: Runtime = state.runtime
+    try:
+        async with runtime.sessions() as session:
+            await session.execute(text("SELECT 1"))
+    except Exception as exc:
+        raise Unavailable("The database is not reachable") from exc
+    return {"status": "ready"}
+
+
+def api_handlers() -> list[ControllerRouterHandler]:
+    """Every ``/api/v1`` controller; later domains append theirs here."""
+    return list(access_controllers.ROUTE_HANDLERS)
+
+
+def create_app(
+    runtime: Runtime | None = None,
+    *,
+    run_scheduler: bool = False,
+    extra_handlers: Sequence[ControllerRouterHandler] = (),
+    debug: bool = False,
+) -> Litestar:
+    """Build the application; tests pass a runtime with their own engine and clock."""
+    owns_engine = runtime is None
+    runtime = runtime or Runtime.build()
+
+    @asynccontextmanager
+    async def lifespan(app: Litestar) -> AsyncIterator[None]:
+        scheduler = None
+        if run_scheduler:
+            from marac.scheduler import start_scheduler
+
+            scheduler = start_scheduler(runtime)
+        try:
+            yield
+        finally:
+            if scheduler is not None:
+                scheduler.shutdown(wait=False)
+            if owns_engine:
+                await runtime.engine.dispose()
+
+    api = Router(path="/api/v1", route_handlers=api_handlers(), guards=[require_login])
+    openapi = OpenAPIConfig(
+        title="marac",
+        version=__version__,
+        description="Multi-agency risk assessment conferences: referrals, agendas, actions.",
+        path="/schema",
+        render_plugins=[ScalarRenderPlugin(), SwaggerRenderPlugin(path="/swagger")],
+        components=Components(
+            security_schemes={
+                "bearer": SecurityScheme(type="http", scheme="bearer", description="Personal API token"),
+                "session": SecurityScheme(type="apiKey", name="marac_session", security_scheme_in="cookie"),
+            }
+        ),
+        security=[{"bearer": []}, {"session": []}],
+    )
+    handlers: list[ControllerRouterHandler] = [health, ready, api, *extra_handlers]
+    return Litestar(
+        route_handlers=handlers,
+        dependencies=DEPENDENCIES,
+        middleware=[DefineMiddleware(CredentialMiddleware)],
+        exception_handlers=EXCEPTION_HANDLERS,
+        openapi_config=openapi,
+        state=State({"runtime": runtime}),
+        lifespan=[lifespan],
+        debug=debug,
+    )
