@@ -86,7 +86,7 @@ def db() -> None:
 
 
 @db.command("upgrade")
-@click.option("--revision", default="head", show_default=True)
+@click.option("--revision", default="heads", show_default=True)
 def db_upgrade(revision: str) -> None:
     """Apply the migrations to MARAC_DATABASE_URL."""
     from marac.db import upgrade

@@ -136,14 +136,14 @@ def alembic_config(url: str) -> Any:
     return config
 
 
-def upgrade(url: str, revision: str = "head") -> None:
+def upgrade(url: str, revision: str = "heads") -> None:
     """Run the Alembic migrations up to ``revision`` (synchronously; call from a thread in async code)."""
     from alembic import command
 
     command.upgrade(alembic_config(url), revision)
 
 
-async def upgrade_async(url: str, revision: str = "head") -> None:
+async def upgrade_async(url: str, revision: str = "heads") -> None:
     """:func:`upgrade` from async code: Alembic runs its own event loop, so it gets a thread."""
     import asyncio
 

@@ -2,5 +2,6 @@
 
 from marac import audit
 from marac.access import models as access_models
+from marac.cases import models as cases_models
 
-__all__ = ["access_models", "audit"]
+__all__ = ["access_models", "audit", "cases_models"]
