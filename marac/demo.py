@@ -6,6 +6,7 @@ what people would receive is written under ``OUT/mail``, ``OUT/docs`` and ``OUT/
 
 from __future__ import annotations
 
+import importlib
 import shutil
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -13,7 +14,7 @@ from pathlib import Path
 
 from marac.access import schemas, services
 from marac.access.guards import Actor
-from marac.access.models import AgencyKind, Area, Role
+from marac.access.models import Agency, AgencyKind, Area, Role, User
 from marac.clock import FixedClock
 from marac.db import create_engine, upgrade_async
 from marac.runtime import Runtime
@@ -56,12 +57,39 @@ PEOPLE: list[tuple[str, str, int | None, list[Role]]] = [
 ]
 
 
+# Each domain plays its part of the cycle in turn; a module that does not exist yet is skipped.
+DEMO_STEPS = (
+    "marac.cases.demo",
+    "marac.agenda.demo",
+    "marac.notify.demo",
+    "marac.actions.demo",
+    "marac.agenda.packs_demo",
+    "marac.reports.demo",
+)
+
+
+@dataclass
+class DemoContext:
+    """What every demo step works with: the runtime on a simulated clock, the area, its people, OUT."""
+
+    runtime: Runtime
+    clock: FixedClock
+    area: Area
+    agencies: dict[AgencyKind, Agency]
+    users: dict[str, User]  # by email local part, e.g. "coordinator", "police.referrer"
+    out_dir: Path
+    system: Actor
+    notes: list[str] = field(default_factory=list)  # printed in the summary
+    shared: dict[str, object] = field(default_factory=dict)  # handed from one step to the next
+
+
 @dataclass
 class DemoResult:
     out_dir: Path
     database_url: str
     area: Area
     logins: list[tuple[str, str]] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
 
     def summary(self) -> str:
         lines = [
@@ -75,6 +103,8 @@ class DemoResult:
             f"Every demo account has the password {DEMO_PASSWORD}:",
         ]
         lines += [f"  {email:<42} {what}" for email, what in self.logins]
+        if self.notes:
+            lines += ["", "What happened:", *(f"  - {note}" for note in self.notes)]
         return "\n".join(lines)
 
 
