@@ -149,10 +149,11 @@ async def build_demo(out_dir: Path, *, start: datetime | None = None) -> DemoRes
                 for name, kind in AGENCIES
             ]
             logins: list[tuple[str, str]] = []
+            users: dict[str, User] = {}
             for local, name, agency_index, roles in PEOPLE:
                 email = f"{local}@north-shire.example"
                 agency = agencies[agency_index] if agency_index is not None else None
-                await services.create_user(
+                users[local] = await services.create_user(
                     session,
                     clock,
                     system,
@@ -167,6 +168,16 @@ async def build_demo(out_dir: Path, *, start: datetime | None = None) -> DemoRes
                 )
                 what = ", ".join(r.value for r in roles) + (f" — {agency.name}" if agency else "")
                 logins.append((email, what))
-        return DemoResult(out_dir, url, area, logins)
+            users["admin"].is_system_admin = True
+        context = DemoContext(runtime, clock, area, {a.kind: a for a in agencies}, users, out_dir, system)
+        for module_name in DEMO_STEPS:
+            try:
+                module = importlib.import_module(module_name)
+            except ModuleNotFoundError as exc:
+                if exc.name != module_name:
+                    raise
+                continue
+            await module.play(context)
+        return DemoResult(out_dir, url, area, logins, context.notes)
     finally:
         await runtime.engine.dispose()
