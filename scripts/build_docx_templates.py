@@ -15,8 +15,11 @@ off so that "every page" holds without relying on Word's defaults.
 
 from __future__ import annotations
 
+import io
 import sys
+import zipfile
 from collections.abc import Sequence
+from datetime import UTC, datetime
 from pathlib import Path
 
 from docx import Document
@@ -434,14 +437,46 @@ BUILDERS = {
 }
 
 
+# Parts of python-docx's default template that only add weight: a stock thumbnail that would show
+# another document in file browsers, Word 2010's duplicate style sheet and an empty custom-XML item.
+UNUSED_RELATIONSHIPS = ("/thumbnail", "/stylesWithEffects", "/customXml")
+
+
+def drop_unused_parts(document: Doc) -> None:
+    """Remove parts that every render would otherwise carry (and zip) for nothing."""
+    package = document.part.package
+    for rels in (package.rels, document.part.rels):
+        for rel_id, rel in list(rels.items()):
+            if rel.reltype.endswith(UNUSED_RELATIONSHIPS):
+                del rels[rel_id]
+
+
+def stable_bytes(document: Doc) -> bytes:
+    """The saved document with fixed zip timestamps: rebuilding unchanged templates changes no byte."""
+    saved = io.BytesIO()
+    document.save(saved)
+    stable = io.BytesIO()
+    with zipfile.ZipFile(saved) as source, zipfile.ZipFile(stable, "w") as target:
+        for item in source.infolist():
+            entry = zipfile.ZipInfo(item.filename, date_time=(2024, 1, 1, 0, 0, 0))
+            entry.compress_type = zipfile.ZIP_DEFLATED
+            target.writestr(entry, source.read(item))
+    return stable.getvalue()
+
+
 def main(argv: Sequence[str]) -> int:
     out = Path(argv[1]) if len(argv) > 1 else DEFAULT_OUT
     out.mkdir(parents=True, exist_ok=True)
     for name, build in BUILDERS.items():
         document = build()
-        document.core_properties.title = name.removesuffix(".docx").replace("_", " ")
-        document.core_properties.author = "marac"
-        document.save(str(out / name))
+        drop_unused_parts(document)
+        properties = document.core_properties
+        properties.title = f"MARAC {name.removesuffix('.docx').replace('_', ' ')}"
+        properties.author = "marac"
+        # No braces here: docxtpl fills the document properties in as templates too.
+        properties.comments = "Template: edit freely in Word, but keep the tags in double braces."
+        properties.created = properties.modified = datetime(2024, 1, 1, tzinfo=UTC)
+        (out / name).write_bytes(stable_bytes(document))
         print(out / name)
     return 0
 
