@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import logging
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
@@ -44,9 +45,33 @@ async def ready(state: State) -> dict[str, str]:
     return {"status": "ready"}
 
 
+# Each domain's controllers module exposes ROUTE_HANDLERS; listed here once, in a fixed order.
+API_MODULES = (
+    "marac.cases.controllers",
+    "marac.agenda.controllers",
+    "marac.notify.controllers",
+    "marac.actions.controllers",
+    "marac.reports.controllers",
+)
+PAGE_MODULES = ("marac.web.pages",)
+
+
+def _handlers_from(module_names: Sequence[str]) -> list[ControllerRouterHandler]:
+    handlers: list[ControllerRouterHandler] = []
+    for name in module_names:
+        try:
+            module = importlib.import_module(name)
+        except ModuleNotFoundError as exc:
+            if exc.name != name:
+                raise
+            continue  # that domain has no HTTP interface yet
+        handlers.extend(module.ROUTE_HANDLERS)
+    return handlers
+
+
 def api_handlers() -> list[ControllerRouterHandler]:
-    """Every ``/api/v1`` controller; later domains append theirs here."""
-    return list(access_controllers.ROUTE_HANDLERS)
+    """Every ``/api/v1`` controller."""
+    return [*access_controllers.ROUTE_HANDLERS, *_handlers_from(API_MODULES)]
 
 
 def create_app(
@@ -90,7 +115,13 @@ def create_app(
         ),
         security=[{"bearer": []}, {"session": []}],
     )
-    handlers: list[ControllerRouterHandler] = [health, ready, api, *extra_handlers]
+    handlers: list[ControllerRouterHandler] = [
+        health,
+        ready,
+        api,
+        *_handlers_from(PAGE_MODULES),
+        *extra_handlers,
+    ]
     return Litestar(
         route_handlers=handlers,
         dependencies=DEPENDENCIES,

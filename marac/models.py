@@ -1,7 +1,26 @@
 """Imports every model module so that ``Base.metadata`` knows all tables (used by migrations and tests)."""
 
-from marac import audit
-from marac.access import models as access_models
-from marac.cases import models as cases_models
+import importlib
 
-__all__ = ["access_models", "audit", "cases_models"]
+MODEL_MODULES = (
+    "marac.audit",
+    "marac.access.models",
+    "marac.cases.models",
+    "marac.agenda.models",
+    "marac.notify.models",
+    "marac.actions.models",
+    "marac.reports.models",
+    "marac.scheduler_lease",
+)
+
+
+def load_all() -> None:
+    for name in MODEL_MODULES:
+        try:
+            importlib.import_module(name)
+        except ModuleNotFoundError as exc:
+            if exc.name != name:
+                raise
+
+
+load_all()

@@ -8,6 +8,7 @@ two processes at once, does no harm; leadership (one active scheduler) only save
 from __future__ import annotations
 
 import asyncio
+import importlib
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -45,17 +46,33 @@ JOBS: list[PeriodicJob] = [
 ]
 
 
-def register(job: PeriodicJob) -> None:
-    """Domains add their sweeps here (one place lists everything that runs periodically)."""
-    if any(existing.id == job.id for existing in JOBS):
-        return
-    JOBS.append(job)
+# Each domain's jobs module exposes JOBS (a list of PeriodicJob), added after the ones above in this order.
+JOB_MODULES = (
+    "marac.agenda.jobs",
+    "marac.notify.jobs",
+    "marac.actions.jobs",
+    "marac.reports.jobs",
+)
+
+
+def all_jobs() -> list[PeriodicJob]:
+    """Every periodic sweep, in the order a cycle should run them."""
+    jobs = list(JOBS)
+    for name in JOB_MODULES:
+        try:
+            module = importlib.import_module(name)
+        except ModuleNotFoundError as exc:
+            if exc.name != name:
+                raise
+            continue
+        jobs.extend(module.JOBS)
+    return jobs
 
 
 async def run_all_once(runtime: Runtime) -> dict[str, object]:
     """Run every sweep once, in order; the demo and the tests drive time with this."""
     results: dict[str, object] = {}
-    for job in JOBS:
+    for job in all_jobs():
         results[job.id] = await job.function(runtime)
     return results
 
@@ -73,7 +90,7 @@ def _wrap(job: PeriodicJob, runtime: Runtime) -> Callable[[], Awaitable[None]]:
 
 def build_scheduler(runtime: Runtime) -> AsyncIOScheduler:
     scheduler = AsyncIOScheduler(timezone="UTC", job_defaults={"coalesce": True, "max_instances": 1})
-    for job in JOBS:
+    for job in all_jobs():
         scheduler.add_job(
             _wrap(job, runtime),
             "interval",
@@ -89,7 +106,7 @@ def start_scheduler(runtime: Runtime) -> AsyncIOScheduler:
     """Start the sweeps on the running event loop (in-process under ``marac serve``)."""
     scheduler = build_scheduler(runtime)
     scheduler.start()
-    log.info("scheduler started with jobs: %s", ", ".join(job.id for job in JOBS))
+    log.info("scheduler started with jobs: %s", ", ".join(job.id for job in all_jobs()))
     return scheduler
 
 
