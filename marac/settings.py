@@ -55,6 +55,8 @@ class DatabaseSettings:
 class SecuritySettings:
     secret_key: str
     data_keys: tuple[str, ...]  # first encrypts; all decrypt (rotation)
+    # Keys the blind indexes; never rotated with the data key, or every index would need recomputing.
+    index_key: str = ""
     session_idle_minutes: int = 30
     session_max_hours: int = 12
     login_max_failures: int = 5
@@ -102,6 +104,7 @@ def get_settings() -> Settings:
         security=SecuritySettings(
             secret_key=secret_key,
             data_keys=(data_key, *old_keys),
+            index_key=_env("INDEX_KEY") or _persistent_secret(var_dir, "index_key"),
             session_idle_minutes=_int("SESSION_IDLE_MINUTES", 30),
             session_max_hours=_int("SESSION_MAX_HOURS", 12),
             login_max_failures=_int("LOGIN_MAX_FAILURES", 5),

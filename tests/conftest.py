@@ -18,6 +18,7 @@ _VAR = Path(tempfile.mkdtemp(prefix="marac-test-var-"))
 os.environ["MARAC_VAR_DIR"] = str(_VAR)
 os.environ.setdefault("MARAC_SECRET_KEY", "test-secret-key-not-for-production")
 os.environ.setdefault("MARAC_DATA_KEY", "test-data-key-not-for-production")
+os.environ.setdefault("MARAC_INDEX_KEY", "test-index-key-not-for-production")
 os.environ["MARAC_PASSWORD_HASHING"] = "fast-insecure-for-tests"
 os.environ.pop("MARAC_DATABASE_URL", None)
 os.environ.pop("MARAC_SMTP_URL", None)
