@@ -229,15 +229,26 @@ def _day(value: date) -> str:
 
 
 class LocalTime:
-    """A datetime as printed in a document, in the area's timezone."""
+    """A datetime as printed in a document, in the area's timezone: ``{{ x }}``, ``x.date``, ``x.time``."""
 
-    __slots__ = ("date", "text", "time")
+    PARTS = ("date", "time", "text")
+
+    __slots__ = ("_local",)
 
     def __init__(self, value: datetime, zone: ZoneInfo) -> None:
-        local = ensure_utc(value).astimezone(zone)
-        self.date = f"{local:%A} {_day(local)}"
-        self.time = f"{local:%H:%M}"
-        self.text = f"{self.date}, {self.time}"
+        self._local = ensure_utc(value).astimezone(zone)
+
+    @property
+    def date(self) -> str:
+        return f"{self._local:%A} {_day(self._local)}"
+
+    @property
+    def time(self) -> str:
+        return f"{self._local:%H:%M}"
+
+    @property
+    def text(self) -> str:
+        return f"{self.date}, {self.time}"
 
     def __str__(self) -> str:
         return self.text
@@ -249,10 +260,10 @@ _TAB = Markup('</w:t><w:tab/><w:t xml:space="preserve">')
 
 
 def _text(value: str) -> str | Markup:
-    value = _NOT_XML.sub("", value)
-    if "\n" not in value and "\t" not in value:
-        return value  # escaped by the environment when printed
-    lines = value.replace("\r\n", "\n").split("\n")
+    if value.isprintable():
+        return value  # the usual case; escaped by the environment when printed
+    value = _NOT_XML.sub("", value.replace("\r\n", "\n"))
+    lines = value.split("\n")
     return _BREAK.join(_TAB.join(escape(part) for part in line.split("\t")) for line in lines)
 
 
@@ -265,9 +276,25 @@ def _view(value: Any, zone: ZoneInfo) -> Any:
         return LocalTime(value, zone)
     if isinstance(value, date):
         return _day(value)
-    if is_dataclass(value) and not isinstance(value, type):
-        return types.SimpleNamespace(**{f.name: _view(getattr(value, f.name), zone) for f in fields(value)})
+    names = getattr(type(value), "__dataclass_fields__", None)
+    if names is not None:
+        return _record_type(type(value))(**{name: _view(getattr(value, name), zone) for name in names})
     return value
+
+
+_RECORD_TYPES: dict[type, type[types.SimpleNamespace]] = {}
+
+
+def _record_type(context_type: type) -> type[types.SimpleNamespace]:
+    """A plain record named after the context type, so that a template error reads
+    "'marac.ConferenceInfo object' has no attribute 'host'"."""
+    record = _RECORD_TYPES.get(context_type)
+    if record is None:
+        attributes = {"__module__": "marac", "__slots__": ()}
+        record = _RECORD_TYPES[context_type] = type(
+            context_type.__name__, (types.SimpleNamespace,), attributes
+        )
+    return record
 
 
 def template_namespace(context: DocContext) -> dict[str, Any]:
@@ -408,9 +435,13 @@ def render(template: str, context: DocContext, *, template_dir: Path | None = No
     try:
         document.render(template_namespace(context), jinja_env=_ENV)
     except TemplateError as exc:
-        raise InvalidInput(f"template {path} cannot be filled in: {exc.message}", template=str(path)) from exc
+        raise InvalidInput(
+            f"template {path.name} cannot be filled in: {exc.message}", template=path.name
+        ) from exc
     except etree.XMLSyntaxError as exc:
-        raise InvalidInput(f"template {path} produces a broken document: {exc}", template=str(path)) from exc
+        raise InvalidInput(
+            f"template {path.name} makes a broken document: {exc}", template=path.name
+        ) from exc
     out = io.BytesIO()
     document.save(out)
     return out.getvalue()
@@ -459,7 +490,8 @@ def _known_paths(hint: Any, path: str, records: set[str]) -> set[str]:
     if get_origin(hint) is tuple:
         return {f"{path}[]"} | _known_paths(args[0], f"{path}[]", records)
     if hint is datetime:
-        return {f"{path}.{part}" for part in LocalTime.__slots__}
+        records.add(path)
+        return {f"{path}.{part}" for part in LocalTime.PARTS}
     if not is_dataclass(hint):
         return set()
     records.add(path)

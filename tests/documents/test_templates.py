@@ -77,6 +77,12 @@ REJECTED: list[tuple[str, Callable[[Path, Path], None], DocumentKind, list[str]]
         DocumentKind.AGENDA,
         ["conference.chair", "conference.host"],
     ),
+    (
+        "unknown part of a time",
+        _replace({"{{ conference.starts_at.date }}": "{{ conference.starts_at.day }}"}),
+        DocumentKind.MINUTES,
+        ["conference.starts_at.day"],
+    ),
     ("unknown name", _replace({"{{ version }}": "{{ issue }}"}), DocumentKind.AGENDA, ["version", "issue"]),
     (
         "marking removed",
