@@ -18,7 +18,7 @@ from sqlalchemy import text
 
 from marac import __version__
 from marac.access import controllers as access_controllers
-from marac.access.middleware import CredentialMiddleware, require_login
+from marac.access.middleware import CredentialCache, CredentialMiddleware, require_login
 from marac.deps import DEPENDENCIES
 from marac.errors import Unavailable
 from marac.problems import EXCEPTION_HANDLERS
@@ -128,7 +128,7 @@ def create_app(
         middleware=[DefineMiddleware(CredentialMiddleware)],
         exception_handlers=EXCEPTION_HANDLERS,
         openapi_config=openapi,
-        state=State({"runtime": runtime}),
+        state=State({"runtime": runtime, "credentials": CredentialCache()}),
         lifespan=[lifespan],
         debug=debug,
     )

@@ -101,6 +101,12 @@ def create_engine(url: str, *, echo: bool = False, pool: bool = True) -> AsyncEn
         if database and database != ":memory:":
             Path(database).parent.mkdir(parents=True, exist_ok=True)
         kwargs["connect_args"] = {"timeout": 30}
+        if pool and database and database != ":memory:":
+            # One connection, handed out in turn: SQLite allows one writer anyway, and queueing for the
+            # pool is fair and wakes at once, where SQLite's busy handler sleeps and retries.
+            kwargs["pool_size"] = 1
+            kwargs["max_overflow"] = 0
+            kwargs["pool_timeout"] = 60
     else:
         kwargs["pool_pre_ping"] = True
     if not pool:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import os
 import secrets
@@ -30,8 +31,14 @@ def _make_hasher() -> PasswordHasher:
 
 
 _hasher = _make_hasher()
-# Verified against when the email is unknown, so that timing does not reveal which accounts exist.
-_DUMMY_HASH = _hasher.hash("not-a-real-password-but-a-timing-decoy")
+
+
+@functools.cache
+def _dummy_hash() -> str:
+    """Verified against when the email is unknown, so that timing does not reveal which accounts exist."""
+    return _hasher.hash("not-a-real-password-but-a-timing-decoy")
+
+
 TOKEN_PREFIX = "marac_"  # noqa: S105 - a public prefix that makes leaked tokens recognisable
 LAST_SEEN_RESOLUTION = timedelta(seconds=60)
 
@@ -42,7 +49,7 @@ def hash_password(password: str) -> str:
 
 def check_password(password_hash: str | None, password: str) -> bool:
     try:
-        return _hasher.verify(password_hash or _DUMMY_HASH, password) and password_hash is not None
+        return _hasher.verify(password_hash or _dummy_hash(), password) and password_hash is not None
     except (VerifyMismatchError, VerificationError, InvalidHashError):
         return False
 
@@ -134,7 +141,9 @@ async def logout(session: AsyncSession, clock: Clock, actor: Actor, session_toke
 class Credential:
     actor: Actor
     via: str  # "session" or "token"
+    user: User
     login_session: LoginSession | None = None
+    valid_until: datetime | None = None  # the moment this credential stops being valid, if known
 
 
 async def resolve_session(
@@ -142,37 +151,50 @@ async def resolve_session(
 ) -> Credential | None:
     """The actor behind a session cookie, if the session is neither idle-expired nor past its lifetime."""
     now = clock.now()
-    found = await session.get(LoginSession, _sha256(token))
-    if found is None:
+    row = (
+        await session.execute(
+            select(LoginSession, User)
+            .join(User, User.id == LoginSession.user_id)
+            .where(LoginSession.id == _sha256(token))
+        )
+    ).first()
+    if row is None:
         return None
+    found, user = row
     idle_limit = found.last_seen_at + timedelta(minutes=security.session_idle_minutes)
     if found.expires_at <= now or idle_limit <= now:
         await session.delete(found)
         return None
-    user = await session.get(User, found.user_id)
-    if user is None or not user.active:
+    if not user.active:
         return None
     # Writing on every request would serialise reads; a minute's resolution is enough for idle timeout.
     if now - found.last_seen_at >= LAST_SEEN_RESOLUTION:
         found.last_seen_at = now
-    return Credential(actor_for(user, client_address=client_address), "session", found)
+    valid_until = min(found.expires_at, found.last_seen_at + timedelta(minutes=security.session_idle_minutes))
+    return Credential(actor_for(user, client_address=client_address), "session", user, found, valid_until)
 
 
 async def resolve_token(
     session: AsyncSession, clock: Clock, token: str, client_address: str | None
 ) -> Credential | None:
     now = clock.now()
-    found = await session.scalar(select(ApiToken).where(ApiToken.token_hash == _sha256(token)))
-    if found is None or found.revoked_at is not None:
+    row = (
+        await session.execute(
+            select(ApiToken, User)
+            .join(User, User.id == ApiToken.user_id)
+            .where(ApiToken.token_hash == _sha256(token))
+        )
+    ).first()
+    if row is None:
+        return None
+    found, user = row
+    if found.revoked_at is not None or not user.active:
         return None
     if found.expires_at is not None and found.expires_at <= now:
         return None
-    user = await session.get(User, found.user_id)
-    if user is None or not user.active:
-        return None
     if found.last_used_at is None or now - found.last_used_at >= LAST_SEEN_RESOLUTION:
         found.last_used_at = now
-    return Credential(actor_for(user, client_address=client_address), "token")
+    return Credential(actor_for(user, client_address=client_address), "token", user, None, found.expires_at)
 
 
 async def create_token(

@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from marac.access import auth, schemas, services
 from marac.access.guards import Actor
-from marac.access.middleware import SESSION_COOKIE, client_address
+from marac.access.middleware import SESSION_COOKIE, client_address, forget_credentials
 from marac.access.models import Agency, ApiToken, Area, User
 from marac.clock import Clock
 from marac.errors import NotAuthenticated
@@ -104,18 +104,18 @@ class AuthController(Controller):
         token = request.cookies.get(SESSION_COOKIE)
         if token:
             await auth.logout(db, clock, actor, token)
+        forget_credentials(request)
         response: Response[None] = Response(None, status_code=HTTP_204_NO_CONTENT)
         response.delete_cookie(SESSION_COOKIE, path="/")
         return response
 
     @get("/me", operation_id="me")
-    async def me(self, request: Request[Any, Any, Any], db: AsyncSession, actor: Actor) -> schemas.Me:
-        if actor.user_id is None:
-            raise NotAuthenticated("Not a person")
-        user = await services.get_user(db, actor, actor.user_id)
+    async def me(self, request: Request[Any, Any, Any]) -> schemas.Me:
         credential = request.scope.get("auth")
-        csrf = getattr(getattr(credential, "login_session", None), "csrf_token", None)
-        return schemas.Me(user_out(user), csrf)
+        if not isinstance(credential, auth.Credential):
+            raise NotAuthenticated("Log in or send a bearer token")
+        csrf = credential.login_session.csrf_token if credential.login_session else None
+        return schemas.Me(user_out(credential.user), csrf)
 
 
 class AreaController(Controller):
@@ -194,9 +194,17 @@ class UserController(Controller):
 
     @patch("/{user_id:uuid}", operation_id="updateUser")
     async def update_user(
-        self, db: AsyncSession, clock: Clock, actor: Actor, user_id: uuid.UUID, data: schemas.UserUpdate
+        self,
+        request: Request[Any, Any, Any],
+        db: AsyncSession,
+        clock: Clock,
+        actor: Actor,
+        user_id: uuid.UUID,
+        data: schemas.UserUpdate,
     ) -> schemas.UserOut:
-        return user_out(await services.update_user(db, clock, actor, user_id, data))
+        user = await services.update_user(db, clock, actor, user_id, data)
+        forget_credentials(request)
+        return user_out(user)
 
     @put("/{user_id:uuid}/roles/{area_id:uuid}", operation_id="setUserRoles")
     async def set_roles(
@@ -207,8 +215,11 @@ class UserController(Controller):
         user_id: uuid.UUID,
         area_id: uuid.UUID,
         data: schemas.RolesUpdate,
+        request: Request[Any, Any, Any],
     ) -> schemas.UserOut:
-        return user_out(await services.set_roles(db, clock, actor, user_id, area_id, data.roles))
+        user = await services.set_roles(db, clock, actor, user_id, area_id, data.roles)
+        forget_credentials(request)
+        return user_out(user)
 
 
 class TokenController(Controller):
@@ -227,8 +238,16 @@ class TokenController(Controller):
         return schemas.TokenCreated(token_out(token), secret)
 
     @delete("/{token_id:uuid}", operation_id="revokeToken")
-    async def revoke_token(self, db: AsyncSession, clock: Clock, actor: Actor, token_id: uuid.UUID) -> None:
+    async def revoke_token(
+        self,
+        request: Request[Any, Any, Any],
+        db: AsyncSession,
+        clock: Clock,
+        actor: Actor,
+        token_id: uuid.UUID,
+    ) -> None:
         await auth.revoke_token(db, clock, actor, token_id)
+        forget_credentials(request)
 
 
 ROUTE_HANDLERS = [AuthController, AreaController, AgencyController, UserController, TokenController]
