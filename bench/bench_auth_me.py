@@ -16,14 +16,14 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.http_load import load, running_service  # noqa: E402
-from marac.access import schemas, services  # noqa: E402
-from marac.access.auth import create_token  # noqa: E402
-from marac.access.guards import Actor  # noqa: E402
-from marac.access.models import AgencyKind, Role  # noqa: E402
-from marac.db import create_engine, upgrade_async  # noqa: E402
-from marac.runtime import Runtime  # noqa: E402
-from marac.settings import get_settings  # noqa: E402
+from bench.http_load import load, running_service
+from marac.access import schemas, services
+from marac.access.auth import create_token
+from marac.access.guards import Actor
+from marac.access.models import AgencyKind, Role
+from marac.db import create_engine, upgrade_async
+from marac.runtime import Runtime
+from marac.settings import get_settings
 
 
 async def seed(url: str) -> str:
@@ -31,13 +31,31 @@ async def seed(url: str) -> str:
     runtime = Runtime.build(get_settings(), engine=create_engine(url))
     system = Actor.system("bench")
     async with runtime.transaction() as session:
-        area = await services.create_area(session, runtime.clock, system, schemas.AreaCreate(
-            name="Bench", slug="bench", timezone="Europe/London", jurisdiction="GB-ENG"))
-        agency = await services.create_agency(session, runtime.clock, system, area.id,
-                                              schemas.AgencyCreate(name="Police", kind=AgencyKind.POLICE))
-        user = await services.create_user(session, runtime.clock, system, area.id, schemas.UserCreate(
-            email="coordinator@bench.example", name="Bench", agency_id=agency.id, roles=[Role.COORDINATOR]))
-        _, secret = await create_token(session, runtime.clock, Actor(user_id=user.id, label=user.email), "bench", None)
+        area = await services.create_area(
+            session,
+            runtime.clock,
+            system,
+            schemas.AreaCreate(name="Bench", slug="bench", timezone="Europe/London", jurisdiction="GB-ENG"),
+        )
+        agency = await services.create_agency(
+            session,
+            runtime.clock,
+            system,
+            area.id,
+            schemas.AgencyCreate(name="Police", kind=AgencyKind.POLICE),
+        )
+        user = await services.create_user(
+            session,
+            runtime.clock,
+            system,
+            area.id,
+            schemas.UserCreate(
+                email="coordinator@bench.example", name="Bench", agency_id=agency.id, roles=[Role.COORDINATOR]
+            ),
+        )
+        _, secret = await create_token(
+            session, runtime.clock, Actor(user_id=user.id, label=user.email), "bench", None
+        )
     await runtime.engine.dispose()
     return secret
 

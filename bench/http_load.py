@@ -21,6 +21,10 @@ from pathlib import Path
 
 import httpx
 
+# The seeding process and the service must agree on the key that digests API tokens.
+BENCH_SECRET_KEY = "bench-secret-key-not-for-production"
+os.environ["MARAC_SECRET_KEY"] = BENCH_SECRET_KEY
+
 
 @dataclass(frozen=True)
 class LoadResult:
@@ -35,9 +39,8 @@ class LoadResult:
         return self.requests / self.seconds
 
     def line(self) -> str:
-        return (
-            f"{self.path:<48} {self.per_second:8.0f} req/s   p50 {self.p50_ms:6.2f} ms   p99 {self.p99_ms:6.2f} ms"
-        )
+        rate = f"{self.per_second:8.0f} req/s"
+        return f"{self.path:<48} {rate}   p50 {self.p50_ms:6.2f} ms   p99 {self.p99_ms:6.2f} ms"
 
 
 def free_port() -> int:
@@ -50,12 +53,19 @@ def free_port() -> int:
 def running_service(database_url: str, var_dir: Path) -> Iterator[tuple[str, float]]:
     """Yield (base URL, seconds until /health answered) for a ``marac serve`` subprocess."""
     port = free_port()
-    env = {**os.environ, "MARAC_DATABASE_URL": database_url, "MARAC_VAR_DIR": str(var_dir),
-           "MARAC_LOG_LEVEL": "WARNING"}
+    env = {
+        **os.environ,
+        "MARAC_DATABASE_URL": database_url,
+        "MARAC_VAR_DIR": str(var_dir),
+        "MARAC_LOG_LEVEL": "WARNING",
+        "MARAC_SECRET_KEY": BENCH_SECRET_KEY,
+    }
     started = time.perf_counter()
-    process = subprocess.Popen(  # noqa: S603 - our own CLI, fixed arguments
+    process = subprocess.Popen(
         [sys.executable, "-m", "marac.cli", "serve", "--port", str(port), "--no-scheduler"],
-        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
     base = f"http://127.0.0.1:{port}"
     try:
@@ -87,8 +97,9 @@ async def _request(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, r
     return status
 
 
-async def _drive(host: str, port: int, path: str, headers: dict[str, str], concurrency: int,
-                 total: int) -> LoadResult:
+async def _drive(
+    host: str, port: int, path: str, headers: dict[str, str], concurrency: int, total: int
+) -> LoadResult:
     # A bare asyncio client: an HTTP library on the same two cores would measure itself, not the service.
     lines = [f"GET {path} HTTP/1.1", f"Host: {host}:{port}", *(f"{k}: {v}" for k, v in headers.items())]
     raw = ("\r\n".join(lines) + "\r\n\r\n").encode()
@@ -124,8 +135,9 @@ async def _drive(host: str, port: int, path: str, headers: dict[str, str], concu
     return LoadResult(path, len(latencies), elapsed, statistics.median(latencies) * 1000, p99 * 1000)
 
 
-def load(base: str, path: str, *, headers: dict[str, str] | None = None, concurrency: int = 16,
-         total: int = 4000) -> LoadResult:
+def load(
+    base: str, path: str, *, headers: dict[str, str] | None = None, concurrency: int = 16, total: int = 4000
+) -> LoadResult:
     """Keep ``concurrency`` requests in flight until ``total`` have been answered."""
     host, port = base.removeprefix("http://").split(":")
     return asyncio.run(_drive(host, int(port), path, headers or {}, concurrency, total))

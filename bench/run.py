@@ -22,9 +22,12 @@ def main(names: list[str]) -> int:
     for script in scripts:
         print(f"\n=== {script.stem} ===", flush=True)
         began = time.perf_counter()
-        result = subprocess.run([sys.executable, str(script)], cwd=HERE.parent, check=False)  # noqa: S603
-        print(f"--- {script.stem}: {'ok' if result.returncode == 0 else 'FAILED'} "
-              f"in {time.perf_counter() - began:.1f} s", flush=True)
+        result = subprocess.run([sys.executable, str(script)], cwd=HERE.parent, check=False)
+        print(
+            f"--- {script.stem}: {'ok' if result.returncode == 0 else 'FAILED'} "
+            f"in {time.perf_counter() - began:.1f} s",
+            flush=True,
+        )
         if result.returncode != 0:
             failed.append(script.stem)
     if failed:

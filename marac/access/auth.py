@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import hmac
 import os
 import secrets
 import uuid
@@ -20,7 +21,7 @@ from marac.access.guards import Actor
 from marac.access.models import ApiToken, LoginSession, Role, User
 from marac.clock import Clock
 from marac.errors import MaracError, NotAuthenticated, NotFound, TooManyAttempts
-from marac.settings import SecuritySettings
+from marac.settings import SecuritySettings, get_settings
 
 
 def _make_hasher() -> PasswordHasher:
@@ -55,7 +56,12 @@ def check_password(password_hash: str | None, password: str) -> bool:
 
 
 def _sha256(value: str) -> str:
-    return hashlib.sha256(value.encode()).hexdigest()
+    """The stored form of a session or API token: an HMAC keyed with MARAC_SECRET_KEY.
+
+    Keyed, so that a copy of the database alone does not even let anyone test guessed tokens.
+    """
+    key = get_settings().security.secret_key.encode()
+    return hmac.new(key, value.encode(), hashlib.sha256).hexdigest()
 
 
 def actor_for(user: User, *, client_address: str | None = None) -> Actor:
