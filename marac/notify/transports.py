@@ -154,7 +154,7 @@ class SmtpTransport:
                 try:
                     self._send_one(message)
                     outcomes.append(None)
-                except _SessionError as failure:
+                except ServerUnavailable as failure:
                     # The server cannot be reached: the rest of the batch would only wait out timeouts.
                     outcomes += [failure] * (len(messages) - index)
                     break
@@ -231,19 +231,21 @@ class SmtpTransport:
                     smtp.ehlo()
                     encrypted = True
                 elif self.starttls == "required":
-                    raise _SessionError("SMTP server does not offer STARTTLS, which is required")
+                    raise ServerUnavailable("SMTP server does not offer STARTTLS, which is required")
             if self.username is not None:
                 if not encrypted:
-                    raise _SessionError("refusing to send SMTP credentials over an unencrypted connection")
+                    raise ServerUnavailable(
+                        "refusing to send SMTP credentials over an unencrypted connection"
+                    )
                 smtp.login(self.username, self.password or "")
-        except _SessionError:
+        except ServerUnavailable:
             _quietly_close(smtp)
             raise
         except (smtplib.SMTPException, OSError) as exc:
             # Unreachable, TLS or authentication trouble: nothing wrong with the message itself, so the
             # outbox keeps it for a later attempt once the server or the configuration is fixed.
             _quietly_close(smtp)
-            raise _SessionError(f"cannot open SMTP session with {self.host}:{self.port}: {exc}") from exc
+            raise ServerUnavailable(f"cannot open SMTP session with {self.host}:{self.port}: {exc}") from exc
         self._smtp = smtp
         self._last_used = time.monotonic()
         return smtp
@@ -256,8 +258,12 @@ class SmtpTransport:
         _quietly_close(smtp)
 
 
-class _SessionError(TransportError):
-    """No session could be opened; every message waiting for this server fails the same way."""
+class ServerUnavailable(TransportError):
+    """No session could be opened; every message waiting for this server fails the same way.
+
+    The outbox treats this as an outage of the server, not a fault of the message: it holds the whole
+    queue back instead of counting the failure towards parking the message.
+    """
 
     def __init__(self, detail: str) -> None:
         super().__init__(detail, temporary=True)
@@ -339,6 +345,7 @@ def transport_from_settings(mail: MailSettings) -> SmtpTransport | FileTransport
 
 __all__ = [
     "FileTransport",
+    "ServerUnavailable",
     "SmtpTransport",
     "StartTls",
     "Transport",

@@ -1,0 +1,190 @@
+"""Queueing emails: every message is an outbox row written in the caller's transaction.
+
+The idempotency key makes queueing safe to repeat: the same event (an invitation at one SEQUENCE, a
+reminder for one deadline) produces the same key, and a second :func:`enqueue` finds the first row
+instead of adding another.  Rows are inserted with ``INSERT … ON CONFLICT DO NOTHING`` on both
+PostgreSQL and SQLite, so two transactions racing on one key cannot both queue it nor fail.
+
+Nobody on a case's must-not-receive list is ever queued anything about that case.
+"""
+
+from __future__ import annotations
+
+import importlib
+import uuid
+from collections.abc import Awaitable, Callable, Collection, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, cast
+
+from sqlalchemy import Table, select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from marac.clock import Clock, ensure_utc
+from marac.notify.mime import make_message_id, marked_subject
+from marac.notify.models import DeliveryStatus, Notification
+from marac.settings import Settings
+
+_HEADER_BREAKS = ("\r", "\n")
+_CHUNK = 500
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Draft:
+    """One email to one person, ready to queue.
+
+    ``subject`` and the bodies must carry case references only — never names, dates of birth,
+    addresses, risk answers or narrative.  ``case_id`` names the case the message is about, so that
+    the case's must-not-receive list applies; ``due_at`` defaults to now.
+    """
+
+    key: str
+    kind: str
+    to: str
+    subject: str
+    text: str
+    marking: str
+    html: str | None = None
+    reply_to: str | None = None
+    recipient_user_id: uuid.UUID | None = None
+    area_id: uuid.UUID | None = None
+    conference_id: uuid.UUID | None = None
+    case_id: uuid.UUID | None = None
+    action_id: uuid.UUID | None = None
+    calendar: bytes | None = None
+    calendar_method: str | None = None
+    due_at: datetime | None = None
+
+    def __post_init__(self) -> None:
+        if not self.key or len(self.key) > 200:
+            raise ValueError("an idempotency key of 1 to 200 characters is required")
+        if "@" not in self.to or any(c in self.to for c in (*_HEADER_BREAKS, ",", " ")):
+            raise ValueError(f"{self.to!r} is not one plain email address")
+        for name in ("subject", "reply_to", "marking"):
+            value = getattr(self, name)
+            if value is not None and any(c in value for c in _HEADER_BREAKS):
+                raise ValueError(f"{name} must not contain line breaks")
+        if (self.calendar is None) != (self.calendar_method is None):
+            raise ValueError("a calendar and its METHOD go together")
+        if self.due_at is not None:
+            object.__setattr__(self, "due_at", ensure_utc(self.due_at))
+
+
+ExcludedUsers = Callable[[AsyncSession, uuid.UUID], Awaitable[Collection[uuid.UUID]]]
+
+
+async def excluded_user_ids(session: AsyncSession, case_id: uuid.UUID) -> frozenset[uuid.UUID]:
+    """Users on the case's must-not-receive list.
+
+    Asks ``marac.cases.access.excluded_user_ids`` when the cases package provides it, and otherwise
+    reads the ``excluded_recipient`` table directly, so the rule holds either way.
+    """
+    try:
+        access = importlib.import_module("marac.cases.access")
+    except ModuleNotFoundError as exc:
+        if exc.name != "marac.cases.access":
+            raise
+        access = None
+    provider = cast("ExcludedUsers | None", getattr(access, "excluded_user_ids", None))
+    if provider is not None:
+        return frozenset(await provider(session, case_id))
+    from marac.cases.models import ExcludedRecipient
+
+    rows = await session.scalars(
+        select(ExcludedRecipient.user_id).where(ExcludedRecipient.case_id == case_id)
+    )
+    return frozenset(rows.all())
+
+
+def message_domain(settings: Settings) -> str:
+    """The right-hand side of our Message-IDs: the sender's domain."""
+    domain = settings.mail.sender.rpartition("@")[2].strip(" >")
+    return domain or "localhost"
+
+
+async def enqueue(
+    session: AsyncSession, clock: Clock, settings: Settings, draft: Draft
+) -> Notification | None:
+    """Queue one message, or find it if its key was queued before.
+
+    Returns the outbox row (new or existing), or None when the recipient is on the must-not-receive
+    list of ``draft.case_id``.  Nothing is committed: the row joins the caller's transaction.
+    """
+    rows = await enqueue_many(session, clock, settings, [draft])
+    return rows[0]
+
+
+async def enqueue_many(
+    session: AsyncSession, clock: Clock, settings: Settings, drafts: Sequence[Draft]
+) -> list[Notification | None]:
+    """Queue several messages in one statement; one result per draft, in order (see :func:`enqueue`)."""
+    if not drafts:
+        return []
+    allowed = await _not_excluded(session, drafts)
+    now = clock.now()
+    domain = message_domain(settings)
+    values = [_row(draft, now, domain) for draft in drafts if draft.key in allowed]
+    for start in range(0, len(values), _CHUNK):  # keeps every statement within the backends' limits
+        await session.execute(_insert_ignoring_duplicates(session, values[start : start + _CHUNK]))
+    keys = [draft.key for draft in drafts]
+    found: dict[str, Notification] = {}
+    for start in range(0, len(keys), _CHUNK):
+        chunk = keys[start : start + _CHUNK]
+        result = await session.scalars(select(Notification).where(Notification.idempotency_key.in_(chunk)))
+        found.update((row.idempotency_key, row) for row in result)
+    return [found.get(draft.key) if draft.key in allowed else None for draft in drafts]
+
+
+async def _not_excluded(session: AsyncSession, drafts: Sequence[Draft]) -> set[str]:
+    excluded: dict[uuid.UUID, frozenset[uuid.UUID]] = {}
+    allowed: set[str] = set()
+    for draft in drafts:
+        if draft.case_id is not None and draft.recipient_user_id is not None:
+            if draft.case_id not in excluded:
+                excluded[draft.case_id] = await excluded_user_ids(session, draft.case_id)
+            if draft.recipient_user_id in excluded[draft.case_id]:
+                continue
+        allowed.add(draft.key)
+    return allowed
+
+
+def _row(draft: Draft, now: datetime, domain: str) -> dict[str, Any]:
+    due = draft.due_at or now
+    return {
+        "id": uuid.uuid4(),
+        "idempotency_key": draft.key,
+        "kind": draft.kind,
+        "area_id": draft.area_id,
+        "recipient_user_id": draft.recipient_user_id,
+        "recipient_address": draft.to,
+        "reply_to": draft.reply_to,
+        "subject": marked_subject(draft.subject, draft.marking)[:300],
+        "marking": draft.marking,
+        "text_body": draft.text,
+        "html_body": draft.html,
+        "calendar": draft.calendar,
+        "calendar_method": draft.calendar_method,
+        "message_id": make_message_id(draft.key, domain),
+        "conference_id": draft.conference_id,
+        "case_id": draft.case_id,
+        "action_id": draft.action_id,
+        "status": DeliveryStatus.PENDING,
+        "created_at": now,
+        "due_at": due,
+        "next_attempt_at": due,
+        "attempts": 0,
+    }
+
+
+def _insert_ignoring_duplicates(session: AsyncSession, values: list[dict[str, Any]]) -> Any:
+    table = Notification.__table__
+    assert isinstance(table, Table)
+    if session.get_bind().dialect.name == "postgresql":
+        return (
+            postgresql.insert(table).values(values).on_conflict_do_nothing(index_elements=["idempotency_key"])
+        )
+    return sqlite.insert(table).values(values).on_conflict_do_nothing(index_elements=["idempotency_key"])
+
+
+__all__ = ["Draft", "enqueue", "enqueue_many", "excluded_user_ids", "message_domain"]
