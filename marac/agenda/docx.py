@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import io
 import re
-import threading
 import types
 import zipfile
 from dataclasses import dataclass, fields, is_dataclass
@@ -268,33 +267,36 @@ def _text(value: str) -> str | Markup:
 
 
 def _view(value: Any, zone: ZoneInfo) -> Any:
-    if isinstance(value, str):
+    kind = type(value)
+    if kind is str:
         return _text(value)
-    if isinstance(value, tuple | list):
+    if kind is tuple or kind is list:
         return [_view(item, zone) for item in value]
+    names = _RECORD_FIELDS.get(kind)
+    if names is not None:
+        return _RECORD_TYPES[kind](**{name: _view(getattr(value, name), zone) for name in names})
+    if isinstance(value, str):  # a str subclass such as a StrEnum member
+        return _text(str(value))
     if isinstance(value, datetime):
         return LocalTime(value, zone)
     if isinstance(value, date):
         return _day(value)
-    names = getattr(type(value), "__dataclass_fields__", None)
-    if names is not None:
-        return _record_type(type(value))(**{name: _view(getattr(value, name), zone) for name in names})
+    if is_dataclass(value) and not isinstance(value, type):
+        _remember_record(kind)
+        return _view(value, zone)
     return value
 
 
+_RECORD_FIELDS: dict[type, tuple[str, ...]] = {}
 _RECORD_TYPES: dict[type, type[types.SimpleNamespace]] = {}
 
 
-def _record_type(context_type: type) -> type[types.SimpleNamespace]:
-    """A plain record named after the context type, so that a template error reads
-    "'marac.ConferenceInfo object' has no attribute 'host'"."""
-    record = _RECORD_TYPES.get(context_type)
-    if record is None:
-        attributes = {"__module__": "marac", "__slots__": ()}
-        record = _RECORD_TYPES[context_type] = type(
-            context_type.__name__, (types.SimpleNamespace,), attributes
-        )
-    return record
+def _remember_record(context_type: type) -> None:
+    """Note a context dataclass: its fields, and a plain record type named after it, so that a template
+    error reads "'marac.ConferenceInfo object' has no attribute 'host'"."""
+    record = type(context_type.__name__, (types.SimpleNamespace,), {"__module__": "marac"})
+    _RECORD_TYPES[context_type] = record  # before the fields: _view looks the fields up first
+    _RECORD_FIELDS[context_type] = tuple(f.name for f in fields(context_type))
 
 
 def template_namespace(context: DocContext) -> dict[str, Any]:
@@ -309,28 +311,18 @@ def template_namespace(context: DocContext) -> dict[str, Any]:
 class _CompilingEnvironment(Environment):
     """Keeps compiled templates by source text.
 
-    docxtpl re-parses and re-compiles every XML part on every render; the parts of a given template are
-    the same text each time, so compiling once per process is most of the saving on large packs.
+    docxtpl compiles every XML part on every render; the parts of a template are the same text each
+    time, so compiling once per process is much of the saving on large packs.
     """
-
-    _LIMIT = 64
 
     def __init__(self, **options: Any) -> None:
         super().__init__(**options)
-        self._compiled: dict[str, Template] = {}
-        self._compiled_lock = threading.Lock()
+        self._cached_from_string = lru_cache(maxsize=64)(super().from_string)
 
     def from_string(self, source: Any, globals: Any = None, template_class: Any = None) -> Template:
-        if not isinstance(source, str) or globals is not None or template_class is not None:
-            return super().from_string(source, globals, template_class)
-        compiled = self._compiled.get(source)
-        if compiled is None:
-            compiled = super().from_string(source)
-            with self._compiled_lock:
-                if len(self._compiled) >= self._LIMIT:
-                    self._compiled.clear()
-                self._compiled[source] = compiled
-        return compiled
+        if isinstance(source, str) and globals is None and template_class is None:
+            return self._cached_from_string(source)
+        return super().from_string(source, globals, template_class)
 
 
 _CHANGES_TABLE_SHAPE = re.compile(r"\{%-?\s*(?:tc\s|colspan\s|hm\s|vm\s)")
@@ -339,7 +331,8 @@ _CHANGES_TABLE_SHAPE = re.compile(r"\{%-?\s*(?:tc\s|colspan\s|hm\s|vm\s)")
 @lru_cache(maxsize=64)
 def _patched(src_xml: str) -> tuple[str, bool]:
     """docxtpl's clean-up of one XML part, and whether the part reshapes tables (cell loops, merges)."""
-    patched = DocxTemplate.patch_xml(_PATCHER, src_xml)
+    # One line per paragraph, as docxtpl does before rendering, so that Jinja errors give useful lines.
+    patched = re.sub(r"<w:p([ >])", r"\n<w:p\1", DocxTemplate.patch_xml(_PATCHER, src_xml))
     return patched, _CHANGES_TABLE_SHAPE.search(re.sub(r"<[^>]+>", "", src_xml)) is not None
 
 
@@ -358,6 +351,17 @@ class _Filling(DocxTemplate):  # type: ignore[misc]  # docxtpl has no type hints
         patched, reshapes = _patched(src_xml)
         self._reshapes_tables = self._reshapes_tables or reshapes
         return patched
+
+    def render_xml_part(
+        self, src_xml: str, part: Any, context: dict[str, Any], jinja_env: Environment | None = None
+    ) -> str:
+        # docxtpl's own, less its regular expressions over the whole filled part: the line breaks
+        # before paragraphs (added in _patched) come out with a plain replace.
+        self.current_rendering_part = part
+        filled = (jinja_env or _ENV).from_string(src_xml).render(context).replace("\n<w:p", "<w:p")
+        for escaped, tag in (("{_{", "{{"), ("}_}", "}}"), ("{_%", "{%"), ("%_}", "%}")):
+            filled = filled.replace(escaped, tag)
+        return self.resolve_listing(filled)
 
     def resolve_listing(self, xml: str) -> str:
         if "\t" in xml or "\n" in xml:  # only a template's own text can still hold them
