@@ -38,6 +38,7 @@ from markupsafe import Markup, escape
 
 from marac.clock import ensure_utc
 from marac.errors import FieldProblem, InvalidInput
+from marac.settings import get_settings
 
 DEFAULT_MARKING = "OFFICIAL-SENSITIVE"
 
@@ -391,8 +392,6 @@ _TEMPLATE_BYTES: dict[Path, tuple[int, int, bytes]] = {}
 
 def shipped_templates_dir() -> Path:
     """The templates that come with marac (``settings.templates_dir``, by default ``templates/docx``)."""
-    from marac.settings import get_settings  # settings read at call time, so tests can change them
-
     return get_settings().templates_dir
 
 
