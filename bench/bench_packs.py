@@ -29,7 +29,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from docx import Document
 
-from marac.agenda.docx import (
+from marac.agenda.documents import (
     ActionEntry,
     AgendaEntry,
     AgendaSection,
@@ -40,8 +40,8 @@ from marac.agenda.docx import (
     PackDoc,
     Recipient,
     ResearchEntry,
-    render,
 )
+from marac.agenda.docx import render
 
 AGENCIES = [
     "Police",

@@ -1,9 +1,9 @@
-"""Word documents: the typed contexts of the four MARAC documents and their rendering with docxtpl.
+"""Word documents: rendering the four MARAC documents from their typed contexts with docxtpl.
 
-A service fills one of :class:`AgendaDoc`, :class:`PackDoc`, :class:`MinutesDoc` or :class:`ActionLogDoc`
-and calls :func:`render`, which returns the .docx bytes.  Templates are real Word files (``templates/docx/``
-or an area's own folder) with Jinja tags; they see the context under the same field names, with values
-prepared for print:
+A service fills one of the contexts of :mod:`marac.agenda.documents` (:class:`AgendaDoc`,
+:class:`PackDoc`, :class:`MinutesDoc`, :class:`ActionLogDoc`; re-exported here) and calls :func:`render`,
+which returns the .docx bytes.  Templates are real Word files (``templates/docx/`` or an area's own
+folder) with Jinja tags; they see the context under the same field names, with values prepared for print:
 
 - ``date`` fields print as ``12 March 2024``;
 - ``datetime`` fields are shown in the area's timezone: ``{{ x }}`` prints ``Tuesday 12 March 2024, 10:00``
@@ -12,8 +12,8 @@ prepared for print:
 
 Rendering escapes every value (a note containing ``<b>&`` prints literally) and refuses to print a name the
 context does not have (Jinja's ``StrictUndefined``), so a template typo fails loudly instead of leaving a
-blank in a document that people act on.  Only what a recipient may see belongs in their context: the pack
-service filters cases and notes per agency before it gets here.
+blank in a document that people act on.  An area's own templates are checked before use by
+:func:`validate_template` (see :mod:`marac.agenda.template_checks`).
 """
 
 from __future__ import annotations
@@ -21,202 +21,72 @@ from __future__ import annotations
 import io
 import re
 import types
-import zipfile
-from dataclasses import dataclass, fields, is_dataclass
+from dataclasses import fields, is_dataclass
 from datetime import date, datetime
-from enum import StrEnum
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Union, get_args, get_origin, get_type_hints
+from typing import Any
 from zoneinfo import ZoneInfo
 
-from docx import Document
 from docxtpl import DocxTemplate
-from jinja2 import Environment, StrictUndefined, Template, TemplateError, meta, nodes
-from lxml import etree  # type: ignore[import-untyped]  # no stubs shipped
+from jinja2 import Environment, StrictUndefined, Template, TemplateError
+from lxml import etree
 from markupsafe import Markup, escape
 
+from marac.agenda.documents import (
+    CONTEXT_TYPES,
+    DEFAULT_MARKING,
+    ActionEntry,
+    ActionLogDoc,
+    AgendaDoc,
+    AgendaEntry,
+    AgendaSection,
+    AreaInfo,
+    AttendanceEntry,
+    Attendee,
+    ConferenceInfo,
+    DocContext,
+    DocumentKind,
+    MinutesCase,
+    MinutesDoc,
+    PackCase,
+    PackDoc,
+    Recipient,
+    ResearchEntry,
+)
 from marac.clock import ensure_utc
-from marac.errors import FieldProblem, InvalidInput
+from marac.errors import InvalidInput
 from marac.settings import get_settings
 
-DEFAULT_MARKING = "OFFICIAL-SENSITIVE"
-
-
-class DocumentKind(StrEnum):
-    """The four documents; the value is the template's file name without ``.docx``."""
-
-    AGENDA = "agenda"
-    BRIEFING_PACK = "briefing_pack"
-    MINUTES = "minutes"
-    ACTION_LOG = "action_log"
-
-
-# --- contexts -----------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Recipient:
-    """Who this copy is for; printed in every footer so that a leaked copy can be traced."""
-
-    name: str
-    agency: str
-    reference: str  # unique per copy, e.g. "MARAC-2024-03-12-POL-07"
-
-
-@dataclass(frozen=True)
-class AreaInfo:
-    name: str
-    timezone: str  # IANA name; every datetime in the document is shown in it
-    confidentiality_statement: str
-
-
-@dataclass(frozen=True)
-class ConferenceInfo:
-    starts_at: datetime  # aware
-    ends_at: datetime  # aware
-    location: str
-    chair: str
-    online_link: str | None = None
-
-
-@dataclass(frozen=True)
-class AgendaEntry:
-    """One case on the agenda; no names, only the case reference."""
-
-    case_reference: str
-    referring_agency: str
-    starts_at: datetime | None  # time slot; None for notification-only cases
-    ends_at: datetime | None
-    repeat: bool = False
-
-
-@dataclass(frozen=True)
-class AgendaSection:
-    """A part of the agenda in meeting order (introductions, …, notification only, any other business)."""
-
-    title: str
-    starts_at: datetime
-    entries: tuple[AgendaEntry, ...] = ()
-    notification_only: bool = False
-
-
-@dataclass(frozen=True)
-class ActionEntry:
-    reference: str
-    case_reference: str
-    description: str
-    owner_agency: str
-    owner_person: str | None
-    deadline: date
-    status: str  # open, completed, not possible, not done, cancelled
-    last_report: date | None = None
-
-
-@dataclass(frozen=True)
-class ResearchEntry:
-    agency: str
-    status: str  # not started, nothing held, information held, shared
-    note: str | None = None  # only what the agency chose to share
-
-
-@dataclass(frozen=True)
-class Attendee:
-    name: str
-    agency: str
-    role: str | None = None
-
-
-@dataclass(frozen=True)
-class PackCase:
-    reference: str
-    section: str  # as shown, e.g. "Children in household" / "Adult only"
-    referring_agency: str
-    referred_on: date
-    criteria: tuple[str, ...]  # e.g. ("Visible high risk", "Repeat")
-    instrument: str  # e.g. "DASH-style checklist v1"
-    result: str  # e.g. "16 of 24 yes"
-    band: str  # e.g. "high"
-    repeat: bool
-    previous_marac_dates: tuple[date, ...]
-    children_in_household: int
-    actions: tuple[ActionEntry, ...]  # open actions on the case
-    research: tuple[ResearchEntry, ...]
-    starts_at: datetime | None = None  # time slot on the agenda
-
-
-@dataclass(frozen=True)
-class AttendanceEntry:
-    name: str
-    agency: str
-    status: str  # present, apologies, deputy
-    deputy_for: str | None = None
-
-
-@dataclass(frozen=True)
-class MinutesCase:
-    reference: str
-    section: str
-    outcome: str
-    notes: str  # line breaks are kept
-    actions: tuple[ActionEntry, ...]  # actions agreed at this meeting
-
-
-@dataclass(frozen=True)
-class AgendaDoc:
-    area: AreaInfo
-    conference: ConferenceInfo
-    recipient: Recipient
-    version: int
-    sections: tuple[AgendaSection, ...]
-    generated_at: datetime
-    marking: str = DEFAULT_MARKING
-
-
-@dataclass(frozen=True)
-class PackDoc:
-    area: AreaInfo
-    conference: ConferenceInfo
-    recipient: Recipient
-    agenda_version: int
-    attendees: tuple[Attendee, ...]
-    sections: tuple[AgendaSection, ...]  # the agenda summary
-    cases: tuple[PackCase, ...]
-    generated_at: datetime
-    marking: str = DEFAULT_MARKING
-
-
-@dataclass(frozen=True)
-class MinutesDoc:
-    area: AreaInfo
-    conference: ConferenceInfo
-    recipient: Recipient
-    attendance: tuple[AttendanceEntry, ...]
-    cases: tuple[MinutesCase, ...]
-    generated_at: datetime
-    marking: str = DEFAULT_MARKING
-
-
-@dataclass(frozen=True)
-class ActionLogDoc:
-    area: AreaInfo
-    recipient: Recipient
-    title: str  # what the log covers, e.g. "Open actions, Police"
-    as_of: datetime
-    actions: tuple[ActionEntry, ...]
-    generated_at: datetime
-    marking: str = DEFAULT_MARKING
-
-
-DocContext = AgendaDoc | PackDoc | MinutesDoc | ActionLogDoc
-
-CONTEXT_TYPES: dict[DocumentKind, type[DocContext]] = {
-    DocumentKind.AGENDA: AgendaDoc,
-    DocumentKind.BRIEFING_PACK: PackDoc,
-    DocumentKind.MINUTES: MinutesDoc,
-    DocumentKind.ACTION_LOG: ActionLogDoc,
-}
-
+# The contexts are part of this module's interface: callers import them from here or from documents.
+__all__ = [
+    "CONTEXT_TYPES",
+    "DEFAULT_MARKING",
+    "ActionEntry",
+    "ActionLogDoc",
+    "AgendaDoc",
+    "AgendaEntry",
+    "AgendaSection",
+    "AreaInfo",
+    "AttendanceEntry",
+    "Attendee",
+    "ConferenceInfo",
+    "DocContext",
+    "DocumentKind",
+    "LocalTime",
+    "MinutesCase",
+    "MinutesDoc",
+    "PackCase",
+    "PackDoc",
+    "Recipient",
+    "ResearchEntry",
+    "make_environment",
+    "render",
+    "shipped_templates_dir",
+    "template_namespace",
+    "template_path",
+    "validate_template",
+]
 
 # --- what templates see ------------------------------------------------------------------------------
 
@@ -330,10 +200,10 @@ _CHANGES_TABLE_SHAPE = re.compile(r"\{%-?\s*(?:tc\s|colspan\s|hm\s|vm\s)")
 
 
 @lru_cache(maxsize=64)
-def _patched(src_xml: str) -> tuple[str, bool]:
+def patched_xml(src_xml: str) -> tuple[str, bool]:
     """docxtpl's clean-up of one XML part, and whether the part reshapes tables (cell loops, merges)."""
     # One line per paragraph, as docxtpl does before rendering, so that Jinja errors give useful lines.
-    patched = re.sub(r"<w:p([ >])", r"\n<w:p\1", DocxTemplate.patch_xml(_PATCHER, src_xml))
+    patched = re.sub(r"<w:p([ >])", r"\n<w:p\1", DocxTemplate.patch_xml(PATCHER, src_xml))
     return patched, _CHANGES_TABLE_SHAPE.search(re.sub(r"<[^>]+>", "", src_xml)) is not None
 
 
@@ -349,7 +219,7 @@ class _Filling(DocxTemplate):  # type: ignore[misc]  # docxtpl has no type hints
     _reshapes_tables = False
 
     def patch_xml(self, src_xml: str) -> str:
-        patched, reshapes = _patched(src_xml)
+        patched, reshapes = patched_xml(src_xml)
         self._reshapes_tables = self._reshapes_tables or reshapes
         return patched
 
@@ -357,7 +227,7 @@ class _Filling(DocxTemplate):  # type: ignore[misc]  # docxtpl has no type hints
         self, src_xml: str, part: Any, context: dict[str, Any], jinja_env: Environment | None = None
     ) -> str:
         # docxtpl's own, less its regular expressions over the whole filled part: the line breaks
-        # before paragraphs (added in _patched) come out with a plain replace.
+        # before paragraphs (added in patched_xml) come out with a plain replace.
         self.current_rendering_part = part
         filled = (jinja_env or _ENV).from_string(src_xml).render(context).replace("\n<w:p", "<w:p")
         for escaped, tag in (("{_{", "{{"), ("}_}", "}}"), ("{_%", "{%"), ("%_}", "%}")):
@@ -374,7 +244,7 @@ class _Filling(DocxTemplate):  # type: ignore[misc]  # docxtpl has no type hints
         return super().fix_tables(xml) if self._reshapes_tables else tree
 
 
-_PATCHER = DocxTemplate(io.BytesIO())
+PATCHER = DocxTemplate(io.BytesIO())
 
 
 def _nothing_for_none(value: Any) -> Any:
@@ -450,160 +320,9 @@ def render(template: str, context: DocContext, *, template_dir: Path | None = No
     return out.getvalue()
 
 
-# --- checking an area's own templates -----------------------------------------------------------------
-
-_EVERY_DOCUMENT = (
-    "recipient.name",
-    "recipient.agency",
-    "recipient.reference",
-    "area.confidentiality_statement",
-)
-_ACTION = ("description", "owner_agency", "owner_person", "deadline", "status")
-_CASE = ("reference", "section", "referring_agency", "criteria", "result", "band", "repeat")
-
-# What each document must print, as paths into its context: ``cases[].band`` is the band of each case.
-REQUIRED_FIELDS: dict[DocumentKind, tuple[str, ...]] = {
-    DocumentKind.AGENDA: (
-        *("area.name", "conference.starts_at", "conference.location", "conference.chair", "version"),
-        *("sections[].title", "sections[].starts_at", "sections[].entries[].case_reference"),
-        "sections[].entries[].starts_at",
-    ),
-    DocumentKind.BRIEFING_PACK: (
-        *("conference.starts_at", "conference.location", "attendees[].name", "attendees[].agency"),
-        *(f"cases[].{name}" for name in (*_CASE, "previous_marac_dates", "children_in_household")),
-        *(f"cases[].actions[].{name}" for name in _ACTION),
-        *(f"cases[].research[].{name}" for name in ("agency", "status", "note")),
-    ),
-    DocumentKind.MINUTES: (
-        *("conference.starts_at", "attendance[].name", "attendance[].agency", "attendance[].status"),
-        *("cases[].reference", "cases[].outcome", "cases[].notes"),
-        *(f"cases[].actions[].{name}" for name in _ACTION),
-    ),
-    DocumentKind.ACTION_LOG: tuple(
-        f"actions[].{name}" for name in ("reference", "case_reference", *_ACTION, "last_report")
-    ),
-}
-
-
-def _known_paths(hint: Any, path: str, records: set[str]) -> set[str]:
-    """Every path a template may read below a value of type ``hint``; dataclass paths go to ``records``."""
-    args = [arg for arg in get_args(hint) if arg is not type(None)]
-    if get_origin(hint) in (Union, types.UnionType):
-        return set().union(*(_known_paths(arg, path, records) for arg in args))
-    if get_origin(hint) is tuple:
-        return {f"{path}[]"} | _known_paths(args[0], f"{path}[]", records)
-    if hint is datetime:
-        records.add(path)
-        return {f"{path}.{part}" for part in LocalTime.PARTS}
-    if not is_dataclass(hint):
-        return set()
-    records.add(path)
-    children = {f"{path}.{name}".lstrip("."): child for name, child in get_type_hints(hint).items()}
-    return set(children).union(*(_known_paths(child, name, records) for name, child in children.items()))
-
-
-def _path_of(node: nodes.Node, aliases: dict[str, str]) -> str | None:
-    """``case.band`` inside ``{% for case in cases %}`` is ``cases[].band``; None for anything computed."""
-    if isinstance(node, nodes.Name):
-        return aliases.get(node.name, node.name)
-    key = node.attr if isinstance(node, nodes.Getattr) else getattr(getattr(node, "arg", None), "value", None)
-    if isinstance(node, nodes.Getattr | nodes.Getitem) and isinstance(key, str):
-        parent = _path_of(node.node, aliases)
-        return None if parent is None else f"{parent}.{key}"
-    return None
-
-
-def _used_paths(node: nodes.Node, aliases: dict[str, str], used: set[str]) -> None:
-    """Add to ``used`` the context paths a parsed template reads, and their prefixes."""
-    if isinstance(node, nodes.For):
-        _used_paths(node.iter, aliases, used)
-        inner, source = dict(aliases), _path_of(node.iter, aliases)
-        if source is not None and isinstance(node.target, nodes.Name):
-            inner[node.target.name] = f"{source}[]"
-        for child in (*node.body, *([node.test] if node.test else [])):
-            _used_paths(child, inner, used)
-        for child in node.else_:
-            _used_paths(child, aliases, used)
-        return
-    path = _path_of(node, aliases)
-    while path:  # a use of ``cases[].band`` is also a use of ``cases[]`` and ``cases``
-        used.add(path)
-        path = path[:-2] if path.endswith("[]") else path.rpartition(".")[0]
-    if path is None:
-        for child in node.iter_child_nodes():
-            _used_paths(child, aliases, used)
-
-
-def _parse(env: Environment, element: Any) -> nodes.Template:
-    return env.parse(_patched(DocxTemplate.xml_to_string(_PATCHER, element))[0])
-
-
-def _header_footer_elements(document: Any) -> list[Any]:
-    relationships = document.part.rels.values()
-    return [rel.target_part.element for rel in relationships if rel.reltype.endswith(("/header", "/footer"))]
-
-
-_HEADERS_FOOTERS = {"": ("header", "footer"), "first-page ": ("first_page_header", "first_page_footer")}
-
-
-def _unmarked(document: Any, env: Environment) -> list[str]:
-    """Every header or footer in use, on any page of any section, that does not print ``{{ marking }}``."""
-    in_use = dict(_HEADERS_FOOTERS)
-    if document.settings.odd_and_even_pages_header_footer:
-        in_use["even-page "] = ("even_page_header", "even_page_footer")
-    problems = []
-    for number, section in enumerate(document.sections, start=1):
-        for label, attributes in in_use.items():
-            if label == "first-page " and not section.different_first_page_header_footer:
-                continue
-            for attribute in attributes:
-                # A part linked to the previous section is that section's part (none for the first).
-                own = [getattr(s, attribute) for s in document.sections[:number]]
-                part = next((p for p in reversed(own) if not p.is_linked_to_previous), None)
-                where = f"the {label}{attribute.rpartition('_')[2]} of section {number}"
-                if part is None or "marking" not in meta.find_undeclared_variables(
-                    _parse(env, part.part.element)
-                ):
-                    problems.append(f"{where} does not show {{{{ marking }}}}")
-    return problems
-
-
 def validate_template(path: Path, kind: DocumentKind | str) -> None:
-    """Check an area's own template before it is used, raising :class:`InvalidInput` naming every problem.
+    """Check an area's own template before use; see :func:`marac.agenda.template_checks.validate_template`."""
+    # Imported here: the checks build on this module's renderer, so a module-level import would be circular.
+    from marac.agenda.template_checks import validate_template as check
 
-    It must print ``{{ marking }}`` in every header and footer in use, print every field of
-    :data:`REQUIRED_FIELDS` for its kind (and those every document needs: the recipient and the
-    confidentiality statement), and use no name or field that its context does not have.
-    """
-    kind = DocumentKind(kind)
-    env = make_environment()
-    try:
-        top_level = DocxTemplate(path).get_undeclared_template_variables(jinja_env=env)
-        document = Document(str(path))
-        used: set[str] = set()
-        for element in (document.element.body, *_header_footer_elements(document)):
-            _used_paths(_parse(env, element), {}, used)
-        unmarked = _unmarked(document, env)
-    except TemplateError as exc:
-        raise InvalidInput.for_field("template", f"{path.name}: {exc}") from exc
-    except (OSError, ValueError, KeyError, zipfile.BadZipFile) as exc:
-        raise InvalidInput.for_field("template", f"{path.name} is not a readable Word file: {exc}") from exc
-    records: set[str] = set()
-    known = _known_paths(CONTEXT_TYPES[kind], "", records)
-    missing = [name for name in (*_EVERY_DOCUMENT, *REQUIRED_FIELDS[kind]) if name not in used]
-    unknown = sorted(top_level - {name for name in known if "." not in name and "[" not in name})
-    unknown += sorted(p for p in used - known if "." in p and p.rpartition(".")[0] in records)
-    problems = [FieldProblem(name, "required, but the template does not show it") for name in missing]
-    problems += [FieldProblem(name, f"not part of the {kind.value} context") for name in unknown]
-    problems += [FieldProblem("marking", text) for text in unmarked]
-    if problems:
-        detail = "; ".join(
-            text
-            for text in (
-                missing and f"it does not show {', '.join(missing)}",
-                unknown and f"it uses {', '.join(unknown)}, which the {kind.value} context does not have",
-                *unmarked,
-            )
-            if text
-        )
-        raise InvalidInput(f"{kind.value} template {path.name} cannot be used: {detail}", errors=problems)
+    check(path, kind)

@@ -12,7 +12,7 @@ from docx import Document
 from docx.document import Document as DocxDocument
 from docx.oxml.ns import qn
 
-from marac.agenda.docx import (
+from marac.agenda.documents import (
     ActionEntry,
     ActionLogDoc,
     AgendaDoc,

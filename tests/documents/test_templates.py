@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 from docx.oxml.ns import qn
 
-from marac.agenda.docx import DocumentKind, validate_template
+from marac.agenda.documents import DocumentKind
+from marac.agenda.template_checks import validate_template
 from marac.errors import InvalidInput
 from tests.documents.conftest import SHIPPED, edit_template, open_docx, shipped
 
