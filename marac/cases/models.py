@@ -50,6 +50,9 @@ class Person(UUIDPrimaryKey, Base):
     aliases_enc: Mapped[str | None] = mapped_column(Text, default=None)
     birth_date_enc: Mapped[str | None] = mapped_column(Text, default=None)
     address_enc: Mapped[str | None] = mapped_column(Text, default=None)
+    # Set when the coordinator confirmed that this record and another are the same person (a near
+    # match): matching follows it, so the spelling on this record finds the other person's case too.
+    same_as_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("person.id"), default=None)
     # Keyed hash of normalised surname + forename + birth date: exact matching without plaintext.
     blind_index: Mapped[str | None] = mapped_column(String(64), index=True, default=None)
     # Keyed hash of the birth date alone: finds near-match candidates (same birth date, similar name).
@@ -72,6 +75,8 @@ class Case(UUIDPrimaryKey, Base):
     children_in_household: Mapped[int] = mapped_column(default=0)
     created_at: Mapped[datetime]
     last_heard_on: Mapped[date | None] = mapped_column(default=None)
+    # A case opened for a referral that the coordinator later confirmed belongs to an existing case.
+    merged_into_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("marac_case.id"), default=None)
     version: Mapped[int] = mapped_column(default=1)
 
 
@@ -119,7 +124,10 @@ class Referral(UUIDPrimaryKey, Base):
     )
     decided_at: Mapped[datetime | None] = mapped_column(default=None)
     decided_by: Mapped[uuid.UUID | None] = mapped_column(default=None)
-    return_reason: Mapped[str | None] = mapped_column(Text, default=None)
+    # Why the referral was returned or withdrawn (a short note on the referral, not about the people).
+    decision_reason: Mapped[str | None] = mapped_column(Text, default=None)
+    # Set when the case is heard at a conference; until then an accepted referral is "waiting".
+    heard_on: Mapped[date | None] = mapped_column(default=None)
     # Assessment: instrument id + version, answers, the computed result.
     instrument_id: Mapped[str | None] = mapped_column(String(40), default=None)
     instrument_version: Mapped[str | None] = mapped_column(String(20), default=None)
@@ -128,7 +136,8 @@ class Referral(UUIDPrimaryKey, Base):
     result: Mapped[dict[str, Any] | None] = mapped_column(JSON, default=None)
     risk_rank: Mapped[int] = mapped_column(default=0)
     professional_judgement: Mapped[bool] = mapped_column(default=False)
-    judgement_reasons: Mapped[str | None] = mapped_column(Text, default=None)
+    # The referrer's narrative may name people, so it is encrypted like the identifying fields.
+    judgement_reasons_enc: Mapped[str | None] = mapped_column(Text, default=None)
     # Eligibility as computed on submission, with reasons a person can read.
     eligible: Mapped[bool] = mapped_column(default=False)
     criteria: Mapped[list[str]] = mapped_column(JSON, default=list)
@@ -146,6 +155,27 @@ class Referral(UUIDPrimaryKey, Base):
     victim_age: Mapped[int | None] = mapped_column(default=None)
     youngest_perpetrator_age: Mapped[int | None] = mapped_column(default=None)
     version: Mapped[int] = mapped_column(default=1)
+
+
+class ReferralPerpetrator(Base):
+    """The perpetrators a referral is about: "same victim and same perpetrator" decides a repeat."""
+
+    __tablename__ = "referral_perpetrator"
+
+    referral_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("referral.id", ondelete="CASCADE"), primary_key=True
+    )
+    person_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("person.id"), primary_key=True, index=True)
+
+
+class ReferenceCounter(Base):
+    """The last number handed out in a series of references (``R-2026`` per area, ``MC`` per area)."""
+
+    __tablename__ = "reference_counter"
+
+    area_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("area.id", ondelete="CASCADE"), primary_key=True)
+    series: Mapped[str] = mapped_column(String(20), primary_key=True)
+    last: Mapped[int] = mapped_column(default=0)
 
 
 class MatchSuggestion(UUIDPrimaryKey, Base):

@@ -27,6 +27,7 @@ def upgrade() -> None:
     sa.Column('aliases_enc', sa.Text(), nullable=True),
     sa.Column('birth_date_enc', sa.Text(), nullable=True),
     sa.Column('address_enc', sa.Text(), nullable=True),
+    sa.Column('same_as_id', sa.Uuid(), nullable=True),
     sa.Column('blind_index', sa.String(length=64), nullable=True),
     sa.Column('birth_date_index', sa.String(length=64), nullable=True),
     sa.Column('gender', sa.String(length=20), nullable=True),
@@ -36,6 +37,7 @@ def upgrade() -> None:
     sa.Column('created_at', marac.db.UTCDateTime(timezone=True), nullable=False),
     sa.Column('id', sa.Uuid(), nullable=False),
     sa.ForeignKeyConstraint(['area_id'], ['area.id'], name=op.f('fk_person_area_id_area'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['same_as_id'], ['person.id'], name=op.f('fk_person_same_as_id_person')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_person'))
     )
     with op.batch_alter_table('person', schema=None) as batch_op:
@@ -43,6 +45,13 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_person_birth_date_index'), ['birth_date_index'], unique=False)
         batch_op.create_index(batch_op.f('ix_person_blind_index'), ['blind_index'], unique=False)
 
+    op.create_table('reference_counter',
+    sa.Column('area_id', sa.Uuid(), nullable=False),
+    sa.Column('series', sa.String(length=20), nullable=False),
+    sa.Column('last', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['area_id'], ['area.id'], name=op.f('fk_reference_counter_area_id_area'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('area_id', 'series', name=op.f('pk_reference_counter'))
+    )
     op.create_table('marac_case',
     sa.Column('area_id', sa.Uuid(), nullable=False),
     sa.Column('reference', sa.String(length=20), nullable=False),
@@ -50,9 +59,11 @@ def upgrade() -> None:
     sa.Column('children_in_household', sa.Integer(), nullable=False),
     sa.Column('created_at', marac.db.UTCDateTime(timezone=True), nullable=False),
     sa.Column('last_heard_on', sa.Date(), nullable=True),
+    sa.Column('merged_into_id', sa.Uuid(), nullable=True),
     sa.Column('version', sa.Integer(), nullable=False),
     sa.Column('id', sa.Uuid(), nullable=False),
     sa.ForeignKeyConstraint(['area_id'], ['area.id'], name=op.f('fk_marac_case_area_id_area'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['merged_into_id'], ['marac_case.id'], name=op.f('fk_marac_case_merged_into_id_marac_case')),
     sa.ForeignKeyConstraint(['victim_id'], ['person.id'], name=op.f('fk_marac_case_victim_id_person')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_marac_case')),
     sa.UniqueConstraint('area_id', 'reference', name=op.f('uq_marac_case_area_id_reference'))
@@ -110,7 +121,8 @@ def upgrade() -> None:
     sa.Column('status', sa.Enum('submitted', 'accepted', 'returned', 'withdrawn', name='referral_status', native_enum=False, length=40), nullable=False),
     sa.Column('decided_at', marac.db.UTCDateTime(timezone=True), nullable=True),
     sa.Column('decided_by', sa.Uuid(), nullable=True),
-    sa.Column('return_reason', sa.Text(), nullable=True),
+    sa.Column('decision_reason', sa.Text(), nullable=True),
+    sa.Column('heard_on', sa.Date(), nullable=True),
     sa.Column('instrument_id', sa.String(length=40), nullable=True),
     sa.Column('instrument_version', sa.String(length=20), nullable=True),
     sa.Column('answers', sa.JSON(), nullable=False),
@@ -118,7 +130,7 @@ def upgrade() -> None:
     sa.Column('result', sa.JSON(), nullable=True),
     sa.Column('risk_rank', sa.Integer(), nullable=False),
     sa.Column('professional_judgement', sa.Boolean(), nullable=False),
-    sa.Column('judgement_reasons', sa.Text(), nullable=True),
+    sa.Column('judgement_reasons_enc', sa.Text(), nullable=True),
     sa.Column('eligible', sa.Boolean(), nullable=False),
     sa.Column('criteria', sa.JSON(), nullable=False),
     sa.Column('reasons', sa.JSON(), nullable=False),
@@ -164,9 +176,23 @@ def upgrade() -> None:
     with op.batch_alter_table('match_suggestion', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_match_suggestion_referral_id'), ['referral_id'], unique=False)
 
+    op.create_table('referral_perpetrator',
+    sa.Column('referral_id', sa.Uuid(), nullable=False),
+    sa.Column('person_id', sa.Uuid(), nullable=False),
+    sa.ForeignKeyConstraint(['person_id'], ['person.id'], name=op.f('fk_referral_perpetrator_person_id_person')),
+    sa.ForeignKeyConstraint(['referral_id'], ['referral.id'], name=op.f('fk_referral_perpetrator_referral_id_referral'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('referral_id', 'person_id', name=op.f('pk_referral_perpetrator'))
+    )
+    with op.batch_alter_table('referral_perpetrator', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_referral_perpetrator_person_id'), ['person_id'], unique=False)
+
 
 
 def downgrade() -> None:
+    with op.batch_alter_table('referral_perpetrator', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_referral_perpetrator_person_id'))
+
+    op.drop_table('referral_perpetrator')
     with op.batch_alter_table('match_suggestion', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_match_suggestion_referral_id'))
 
@@ -194,6 +220,7 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_marac_case_area_id'))
 
     op.drop_table('marac_case')
+    op.drop_table('reference_counter')
     with op.batch_alter_table('person', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_person_blind_index'))
         batch_op.drop_index(batch_op.f('ix_person_birth_date_index'))
