@@ -39,6 +39,9 @@ class AreaSettings(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     )
     escalation_days_overdue: Annotated[int, msgspec.Meta(ge=1, le=365)] = 14
     status_request_working_days: PositiveDays = 5
+    # Local hour at which action reminders, daily digests and status requests go out.
+    action_reminder_hour: Annotated[int, msgspec.Meta(ge=0, le=23)] = 8
+    overdue_reminder_interval_days: Annotated[int, msgspec.Meta(ge=1, le=60)] = 7
     # Documents and messages
     protective_marking: Annotated[str, msgspec.Meta(min_length=1, max_length=60)] = "OFFICIAL-SENSITIVE"
     confidentiality_statement: Annotated[str, msgspec.Meta(min_length=1, max_length=4000)] = (
