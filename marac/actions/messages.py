@@ -1,0 +1,218 @@
+"""The emails about actions: reminders, overdue notices, escalations, digests and status requests.
+
+Every message names actions and cases by reference only, with links to the portal: never a person's
+name, an address, the action's description or a report's note (they may name people).  Messages use
+the notify package's ``notice`` template; a sweep may send thousands, so the template is rendered once
+per area and number of lines with markers in place of the lines, and each message fills them in.
+"""
+
+from __future__ import annotations
+
+import html
+import uuid
+from dataclasses import dataclass
+from datetime import date
+
+from marac.actions.reminders import DUE, ESCALATION, days_before, overdue_days
+from marac.notify.messages import AreaMail, render
+from marac.notify.outbox import Draft
+
+_LINE = "\x1fline-{}\x1f"
+_LINK = "\x1flink\x1f"
+
+
+def day_label(day: date) -> str:
+    """``Tue 1 Dec 2026``: unambiguous in every locale's reading."""
+    return f"{day:%a} {day.day} {day:%b %Y}"
+
+
+def _plural(count: int, word: str) -> str:
+    return f"{count} {word}" if count == 1 else f"{count} {word}s"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ActionFacts:
+    """An action as messages show it: references, the owner agency's name and dates."""
+
+    action_id: uuid.UUID
+    area_id: uuid.UUID
+    case_id: uuid.UUID
+    reference: str
+    case_reference: str
+    agency_name: str
+    deadline: date
+    agreed_on: date | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Recipient:
+    """Who a message goes to: a user (exclusions and digests apply) or an agency mailbox."""
+
+    email: str
+    user_id: uuid.UUID | None = None
+    digest: bool = False
+
+
+def summary(kind: str, facts: ActionFacts) -> str:
+    """One line about a reminder, as a digest lists it."""
+    head = f"{facts.reference} (case {facts.case_reference}, {facts.agency_name})"
+    before = days_before(kind)
+    if before is not None:
+        return f"{head}: due in {_plural(before, 'day')}, on {day_label(facts.deadline)}"
+    if kind == DUE:
+        return f"{head}: due today, {day_label(facts.deadline)}"
+    late = overdue_days(kind)
+    if late is not None:
+        return f"{head}: overdue by {_plural(late, 'day')} (due {day_label(facts.deadline)})"
+    return f"{head}: escalated, still open after its deadline of {day_label(facts.deadline)}"
+
+
+class Composer:
+    """Builds the drafts of one area's messages (holds the rendered frames, so keep one per sweep)."""
+
+    def __init__(self, area: AreaMail) -> None:
+        self.area = area
+        self._frames: dict[int, tuple[str, str]] = {}
+
+    def body(self, lines: list[str], link: str) -> tuple[str, str]:
+        """``(text, html)`` of the notice template with ``lines`` and ``link`` filled in."""
+        frame = self._frames.get(len(lines))
+        if frame is None:
+            markers = [_LINE.format(index) for index in range(len(lines))]
+            frame = render("notice", self.area.context(lines=markers, link=_LINK))
+            self._frames[len(lines)] = frame
+        text, markup = frame
+        for index, line in enumerate(lines):
+            marker = _LINE.format(index)
+            text = text.replace(marker, line)
+            markup = markup.replace(marker, html.escape(line))
+        return text.replace(_LINK, link), markup.replace(_LINK, html.escape(link))
+
+    def draft(
+        self,
+        *,
+        key: str,
+        kind: str,
+        to: Recipient,
+        subject: str,
+        lines: list[str],
+        link_path: str,
+        case_id: uuid.UUID | None = None,
+        action_id: uuid.UUID | None = None,
+        conference_id: uuid.UUID | None = None,
+    ) -> Draft:
+        text, markup = self.body(lines, self.area.link(link_path))
+        return Draft(
+            key=key,
+            kind=kind,
+            to=to.email,
+            subject=subject,
+            text=text,
+            html=markup,
+            marking=self.area.marking,
+            reply_to=self.area.coordinator_mailbox,
+            recipient_user_id=to.user_id,
+            area_id=self.area.area_id,
+            case_id=case_id,
+            action_id=action_id,
+            conference_id=conference_id,
+        )
+
+    def reminder(self, kind: str, facts: ActionFacts, to: Recipient, key: str) -> Draft:
+        """A reminder before or on the deadline, an overdue notice, or an escalation to the chair."""
+        subject, lines = _reminder_text(kind, facts)
+        return self.draft(
+            key=key,
+            kind="action_escalation" if kind == ESCALATION else "action_reminder",
+            to=to,
+            subject=subject,
+            lines=lines,
+            link_path=f"/actions/{facts.action_id}",
+            case_id=facts.case_id,
+            action_id=facts.action_id,
+        )
+
+    def digest(self, items: list[tuple[str, ActionFacts]], to: Recipient, key: str, day: date) -> Draft:
+        """One email listing every reminder due for one person on one day."""
+        lines = [f"Your action reminders for {day_label(day)}:"]
+        lines += [
+            f"{summary(kind, facts)} — {self.area.link(f'/actions/{facts.action_id}')}"
+            for kind, facts in items
+        ]
+        lines.append("Please record a status report for each action in the portal.")
+        # One case alone lets the outbox apply that case's must-not-receive list as well.
+        cases = {facts.case_id for _, facts in items}
+        return self.draft(
+            key=key,
+            kind="action_digest",
+            to=to,
+            subject=f"Daily digest: {_plural(len(items), 'action reminder')}",
+            lines=lines,
+            link_path="/actions",
+            case_id=next(iter(cases)) if len(cases) == 1 else None,
+        )
+
+    def status_request(
+        self,
+        *,
+        key: str,
+        to: Recipient,
+        agency_name: str,
+        conference_id: uuid.UUID,
+        conference_when: str,
+        actions: list[ActionFacts],
+        today: date,
+    ) -> Draft:
+        """The request to an agency to report on its open actions before a conference."""
+        lines = [
+            f"The next MARAC conference is on {conference_when}.",
+            f"Please record a status report in the portal for each open action of {agency_name}:",
+        ]
+        for facts in actions:
+            late = " — overdue" if facts.deadline < today else ""
+            lines.append(
+                f"{facts.reference} (case {facts.case_reference}): due {day_label(facts.deadline)}{late}"
+            )
+        lines.append("Incomplete actions are reviewed at the conference.")
+        return self.draft(
+            key=key,
+            kind="action_status_request",
+            to=to,
+            subject=f"Status reports wanted before the conference: {_plural(len(actions), 'open action')}",
+            lines=lines,
+            link_path="/actions",
+            conference_id=conference_id,
+        )
+
+
+def _reminder_text(kind: str, facts: ActionFacts) -> tuple[str, list[str]]:
+    what = f"Action {facts.reference} for case {facts.case_reference}, owned by {facts.agency_name},"
+    deadline = day_label(facts.deadline)
+    report = "Please record a status report in the portal: completed, not possible or not done."
+    before = days_before(kind)
+    if before is not None:
+        return (
+            f"Action {facts.reference} (case {facts.case_reference}) is due in {_plural(before, 'day')}",
+            [f"{what} is due on {deadline}.", "Please record a status report in the portal when it is done."],
+        )
+    if kind == DUE:
+        return (
+            f"Action {facts.reference} (case {facts.case_reference}) is due today",
+            [f"{what} is due today, {deadline}.", report],
+        )
+    late = overdue_days(kind)
+    if late is not None:
+        return (
+            f"Overdue: action {facts.reference} (case {facts.case_reference}), due {deadline}",
+            [f"{what} was due on {deadline} and is {_plural(late, 'day')} overdue.", report],
+        )
+    agreed = f", agreed at the conference on {day_label(facts.agreed_on)}" if facts.agreed_on else ""
+    return (
+        f"Escalation: action {facts.reference} (case {facts.case_reference}) is overdue",
+        [
+            f"Action {facts.reference} for case {facts.case_reference}{agreed}, "
+            f"owned by {facts.agency_name}, was due on {deadline} and is still open.",
+            "It is escalated to you as chair under the area's reminder policy; the owner agency has been "
+            "reminded.",
+        ],
+    )

@@ -1,0 +1,318 @@
+"""The reminder sweep: send the action reminders that are due, exactly once.
+
+One call handles one batch in the caller's transaction: it claims due rows (``FOR UPDATE SKIP
+LOCKED`` on PostgreSQL, so concurrent sweeps take different rows; SQLite's write lock queues them),
+queues their emails in the outbox and marks them sent — all or nothing.  A process killed half-way
+leaves nothing claimed, and a second sweep finds the rows still due.  Each email's outbox key is
+``reminder:{action}:{kind}:{deadline version}``, so even a row sent twice would queue one email.
+
+People who chose the daily digest get one email listing their reminders.  Their reminders go out at
+the area's reminder hour; one that falls due later in the day (planned late, or deferred) waits for
+the next day's digest.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import uuid
+from collections import Counter
+from collections.abc import Callable
+from contextlib import AbstractAsyncContextManager
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import Row, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from marac import audit
+from marac.access.guards import Actor
+from marac.access.models import Area
+from marac.actions.messages import ActionFacts, Composer, Recipient
+from marac.actions.models import Action, ActionReminder, ActionStatus
+from marac.actions.recipients import Directory, load_directory
+from marac.actions.reminders import (
+    ESCALATION,
+    PlannedReminder,
+    ReminderPolicy,
+    first_overdue,
+    insert_ignoring_duplicates,
+    next_overdue,
+    overdue_days,
+    reminder_rows,
+)
+from marac.agenda.models import Conference
+from marac.cases.access import exclusions_for_cases
+from marac.cases.models import Case
+from marac.clock import FixedClock
+from marac.notify.messages import AreaMail
+from marac.notify.outbox import Draft, enqueue_many
+from marac.settings import Settings
+
+BATCH = 1000
+SWEEPER = Actor.system("reminder sweep")
+
+
+@dataclass
+class SweepReport:
+    """What one batch did (counts of reminder rows, and of emails queued)."""
+
+    claimed: int = 0
+    sent: int = 0
+    in_digest: int = 0
+    deferred: int = 0
+    cancelled: int = 0
+    no_recipient: int = 0
+    emails: int = 0
+    kinds: Counter[str] = field(default_factory=Counter)
+
+    def add(self, other: SweepReport) -> None:
+        for name in ("claimed", "sent", "in_digest", "deferred", "cancelled", "no_recipient", "emails"):
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+        self.kinds.update(other.kinds)
+
+
+@dataclass(frozen=True, slots=True)
+class _AreaContext:
+    policy: ReminderPolicy
+    composer: Composer
+    digest_cutoff: datetime  # the last digest moment at or before now
+    next_digest: datetime
+
+
+def _area_context(area: Area, settings: Settings, now: datetime) -> _AreaContext:
+    policy = ReminderPolicy.of(area)
+    local_today = now.astimezone(ZoneInfo(area.timezone)).date()
+    today_at = policy.at(local_today)
+    cutoff = today_at if today_at <= now else policy.at(local_today - timedelta(days=1))
+    following = policy.at(cutoff.astimezone(ZoneInfo(area.timezone)).date() + timedelta(days=1))
+    return _AreaContext(policy, Composer(AreaMail.of(area, settings)), cutoff, following)
+
+
+def _due_rows(now: datetime, limit: int) -> Any:
+    return (
+        select(
+            ActionReminder.id,
+            ActionReminder.kind,
+            ActionReminder.deadline_version,
+            ActionReminder.scheduled_at,
+            Action.id.label("action_id"),
+            Action.area_id,
+            Action.case_id,
+            Action.reference,
+            Action.status,
+            Action.deadline_version.label("current_version"),
+            Action.deadline,
+            Action.owner_agency_id,
+            Action.owner_user_id,
+            Case.reference.label("case_reference"),
+            Conference.chair_user_id,
+            Conference.local_date.label("agreed_on"),
+        )
+        .join(Action, Action.id == ActionReminder.action_id)
+        .join(Case, Case.id == Action.case_id)
+        .join(Conference, Conference.id == Action.conference_id)
+        .where(
+            ActionReminder.sent_at.is_(None),
+            ActionReminder.cancelled_at.is_(None),
+            ActionReminder.scheduled_at <= now,
+        )
+        .order_by(ActionReminder.scheduled_at)
+        .limit(limit)
+        .with_for_update(skip_locked=True, of=ActionReminder)
+    )
+
+
+def _key(row: Row[Any], recipient: Recipient, many: bool) -> str:
+    base = f"reminder:{row.action_id}:{row.kind}:{row.deadline_version}"
+    # Several chairs share one escalation: each gets their own key.
+    return f"{base}:{recipient.user_id or recipient.email}" if many else base
+
+
+def _next_in_chain(row: Row[Any], policy: ReminderPolicy, now: datetime) -> PlannedReminder | None:
+    following = next_overdue(row.kind, row.deadline, policy)
+    if following is None or following.scheduled_at >= now:
+        return following
+    # The sweep ran late (a stopped scheduler): resume at the step covering today, not every missed week.
+    caught_up = first_overdue(row.deadline, policy, now)
+    current = overdue_days(row.kind) or 0
+    return caught_up if (overdue_days(caught_up.kind) or 0) > current else following
+
+
+class _Batch:
+    """The decisions about one batch of claimed rows, written out together at the end."""
+
+    def __init__(self, now: datetime) -> None:
+        self.now = now
+        self.report = SweepReport()
+        self.drafts: list[Draft] = []
+        self.finished: list[dict[str, Any]] = []
+        self.deferred: list[dict[str, Any]] = []
+        self.chained: list[dict[str, Any]] = []
+        self.digests: dict[tuple[uuid.UUID, uuid.UUID], list[tuple[Row[Any], ActionFacts]]] = {}
+        self.digest_to: dict[tuple[uuid.UUID, uuid.UUID], Recipient] = {}
+
+    def finish(self, row: Row[Any], outcome: str, key: str | None = None) -> None:
+        cancelled = outcome == "cancelled"
+        self.finished.append(
+            {
+                "id": row.id,
+                "outcome": outcome,
+                "notification_key": key,
+                "sent_at": None if cancelled else self.now,
+                "cancelled_at": self.now if cancelled else None,
+            }
+        )
+
+
+def _facts(row: Row[Any], directory: Directory) -> ActionFacts:
+    agency = directory.agencies.get(row.owner_agency_id)
+    return ActionFacts(
+        action_id=row.action_id,
+        area_id=row.area_id,
+        case_id=row.case_id,
+        reference=row.reference,
+        case_reference=row.case_reference,
+        agency_name=agency.name if agency else "the owner agency",
+        deadline=row.deadline,
+        agreed_on=row.agreed_on,
+    )
+
+
+def _decide(
+    batch: _Batch, row: Row[Any], area: _AreaContext, directory: Directory, excluded: set[uuid.UUID]
+) -> None:
+    if row.status != ActionStatus.OPEN or row.deadline_version != row.current_version:
+        batch.finish(row, "cancelled")
+        batch.report.cancelled += 1
+        return
+    if row.kind == ESCALATION:
+        recipients = directory.escalation(row.area_id, row.chair_user_id, excluded)
+    else:
+        owner = directory.owner(row.owner_agency_id, row.owner_user_id, excluded)
+        recipients = [owner] if owner is not None else []
+    if not recipients:
+        batch.finish(row, "no_recipient")
+        batch.report.no_recipient += 1
+        return
+    facts = _facts(row, directory)
+    immediate = [r for r in recipients if not r.digest]
+    waiting = [r for r in recipients if r.digest]
+    many = len(recipients) > 1
+    for recipient in immediate:
+        batch.drafts.append(area.composer.reminder(row.kind, facts, recipient, _key(row, recipient, many)))
+    if waiting and row.scheduled_at > area.digest_cutoff:
+        # Came due after today's digest: tomorrow's digest takes it (immediate copies are keyed, so
+        # handling the row again tomorrow does not send them twice).
+        batch.deferred.append({"id": row.id, "scheduled_at": area.next_digest})
+        batch.report.deferred += 1
+        return
+    for recipient in waiting:
+        assert recipient.user_id is not None  # only users choose digests
+        slot = (recipient.user_id, row.area_id)
+        batch.digests.setdefault(slot, []).append((row, facts))
+        batch.digest_to[slot] = recipient
+    following = _next_in_chain(row, area.policy, batch.now)
+    if following is not None:
+        batch.chained.extend(reminder_rows(row.action_id, row.deadline_version, [following]))
+    if immediate:
+        batch.finish(row, "sent", _key(row, immediate[0], many))
+        batch.report.sent += 1
+    else:
+        batch.finish(row, "digest")
+        batch.report.in_digest += 1
+    batch.report.kinds[row.kind.split("-")[0]] += 1
+
+
+def _digest_drafts(batch: _Batch, areas: dict[uuid.UUID, _AreaContext]) -> None:
+    keys: dict[uuid.UUID, str] = {}
+    for (user_id, area_id), items in batch.digests.items():
+        area = areas[area_id]
+        ids = sorted(str(row.id) for row, _ in items)
+        # The day names the digest; the rows in it make the key unique, so two sweeps that split one
+        # person's rows between them queue two digests rather than lose one.
+        fingerprint = hashlib.sha256(",".join(ids).encode()).hexdigest()[:16]
+        day: date = area.digest_cutoff.astimezone(ZoneInfo(area.policy.timezone)).date()
+        key = f"digest:{user_id}:{day:%Y%m%d}:{fingerprint}"
+        entries = [(row.kind, facts) for row, facts in sorted(items, key=lambda item: item[1].reference)]
+        batch.drafts.append(area.composer.digest(entries, batch.digest_to[(user_id, area_id)], key, day))
+        for row, _ in items:
+            keys[row.id] = key
+    for values in batch.finished:
+        if values["outcome"] == "digest":
+            values["notification_key"] = keys[values["id"]]
+
+
+async def send_due_reminders(
+    session: AsyncSession, now: datetime, settings: Settings, *, limit: int = BATCH
+) -> SweepReport:
+    """Send up to ``limit`` due reminders in the caller's transaction; see the module docstring."""
+    rows = (await session.execute(_due_rows(now, limit))).all()
+    batch = _Batch(now)
+    if not rows:
+        return batch.report
+    batch.report.claimed = len(rows)
+    area_rows = await session.scalars(select(Area).where(Area.id.in_({row.area_id for row in rows})))
+    areas = {area.id: _area_context(area, settings, now) for area in area_rows}
+    escalating = {row.area_id for row in rows if row.kind == ESCALATION and row.chair_user_id is None}
+    directory = await load_directory(
+        session,
+        user_ids=[row.owner_user_id for row in rows] + [row.chair_user_id for row in rows],
+        agency_ids=[row.owner_agency_id for row in rows],
+        chair_areas=escalating,
+    )
+    exclusions = await exclusions_for_cases(session, [row.case_id for row in rows])
+    for row in rows:
+        _decide(batch, row, areas[row.area_id], directory, exclusions.get(row.case_id, set()))
+    _digest_drafts(batch, areas)
+    queued = await enqueue_many(session, FixedClock(now), settings, batch.drafts)
+    batch.report.emails = sum(1 for row in queued if row is not None)
+    await _write(session, batch)
+    await audit.record(
+        session,
+        SWEEPER,
+        FixedClock(now),
+        "action.reminders_sent",
+        "action_reminder",
+        detail={
+            "claimed": batch.report.claimed,
+            "emails": batch.report.emails,
+            "deferred": batch.report.deferred,
+            "cancelled": batch.report.cancelled,
+            "no_recipient": batch.report.no_recipient,
+            "kinds": dict(batch.report.kinds),
+        },
+    )
+    return batch.report
+
+
+async def _write(session: AsyncSession, batch: _Batch) -> None:
+    bulk = update(ActionReminder).execution_options(synchronize_session=False)
+    if batch.finished:
+        await session.execute(bulk, batch.finished)
+    if batch.deferred:
+        await session.execute(bulk, batch.deferred)
+    if batch.chained:
+        await session.execute(insert_ignoring_duplicates(session, batch.chained))
+
+
+async def sweep_all(
+    sessions: Callable[[], AbstractAsyncContextManager[AsyncSession]],
+    now: datetime,
+    settings: Settings,
+    *,
+    limit: int = BATCH,
+) -> SweepReport:
+    """Run batches until no due reminder is left, one transaction each (progress survives a crash).
+
+    ``sessions`` opens one transaction (``Runtime.transaction``).
+    """
+    total = SweepReport()
+    while True:
+        async with sessions() as session:
+            report = await send_due_reminders(session, now, settings, limit=limit)
+        total.add(report)
+        # Every claimed row is finished or moved to a later time, so each batch makes progress.
+        if report.claimed < limit:
+            return total
