@@ -23,6 +23,7 @@ from marac.deps import DEPENDENCIES
 from marac.errors import Unavailable
 from marac.problems import EXCEPTION_HANDLERS
 from marac.runtime import Runtime
+from marac.web.setup import template_config
 
 log = logging.getLogger("marac")
 
@@ -49,6 +50,7 @@ async def ready(state: State) -> dict[str, str]:
 API_MODULES = (
     "marac.cases.controllers",
     "marac.agenda.controllers",
+    "marac.agenda.packs_controllers",
     "marac.notify.controllers",
     "marac.actions.controllers",
     "marac.reports.controllers",
@@ -128,6 +130,7 @@ def create_app(
         middleware=[DefineMiddleware(CredentialMiddleware)],
         exception_handlers=EXCEPTION_HANDLERS,
         openapi_config=openapi,
+        template_config=template_config(),
         state=State({"runtime": runtime, "credentials": CredentialCache()}),
         lifespan=[lifespan],
         debug=debug,
