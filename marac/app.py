@@ -89,16 +89,17 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
-        scheduler = None
-        if run_scheduler:
-            from marac.scheduler import start_scheduler
+        from marac.scheduler import start_scheduler, stop_scheduler
+        from marac.scheduler_lease import SchedulerLeadership
 
-            scheduler = start_scheduler(runtime)
+        leadership = SchedulerLeadership.for_runtime(runtime) if run_scheduler else None
+        scheduler = start_scheduler(runtime, leadership) if leadership is not None else None
         try:
             yield
         finally:
-            if scheduler is not None:
-                scheduler.shutdown(wait=False)
+            if scheduler is not None and leadership is not None:
+                # Hand the lease over at once, so a standby `marac scheduler` need not wait for it to expire.
+                await stop_scheduler(scheduler, leadership)
             if owns_engine:
                 await runtime.engine.dispose()
 

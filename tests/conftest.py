@@ -9,7 +9,7 @@ import asyncio
 import os
 import shutil
 import tempfile
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -63,12 +63,13 @@ def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="session")
-def pg_database(worker_id: str) -> str:
+def pg_database(worker_id: str) -> Iterator[str]:
     """A database of its own per xdist worker, created fresh and migrated once."""
     if PG_URL is None:
         pytest.skip("MARAC_TEST_DATABASE_URL is not set")
     dsn, base = _pg_parts(PG_URL)
-    name = f"marac_test_{worker_id}"
+    # The process id keeps concurrent test runs against the same server out of each other's way.
+    name = f"marac_test_{worker_id}_{os.getpid()}"
 
     async def create() -> None:
         connection = await asyncpg.connect(dsn)
@@ -81,7 +82,16 @@ def pg_database(worker_id: str) -> str:
     asyncio.run(create())
     url = str(make_url(base).set(database=name).render_as_string(hide_password=False))
     upgrade(url)
-    return url
+    yield url
+
+    async def drop() -> None:
+        connection = await asyncpg.connect(dsn)
+        try:
+            await connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        finally:
+            await connection.close()
+
+    asyncio.run(drop())
 
 
 @pytest.fixture(params=BACKENDS)
@@ -122,7 +132,14 @@ async def world(runtime: Runtime) -> World:
 
 
 @pytest.fixture
-async def client(runtime: Runtime) -> AsyncIterator[AsyncTestClient]:  # type: ignore[type-arg]
-    app = create_app(runtime)
+async def client(runtime: Runtime, db_url: str) -> AsyncIterator[AsyncTestClient]:  # type: ignore[type-arg]
+    """The app on an engine of its own (same database, same clock).
+
+    The test client serves the app from another event loop; asyncpg connections belong to the loop that
+    opened them, so the app must not share the test's engine.
+    """
+    engine = create_engine(db_url)
+    app = create_app(Runtime.build(runtime.settings, engine=engine, clock=runtime.clock))
     async with AsyncTestClient(app=app) as test_client:
         yield test_client
+    await engine.dispose()
