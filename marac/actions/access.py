@@ -35,9 +35,15 @@ def may_see(actor: Actor, action: Action) -> bool:
     return owned_by_agency or (actor.user_id is not None and actor.user_id == action.owner_user_id)
 
 
-async def load_visible(session: AsyncSession, actor: Actor, action_id: uuid.UUID) -> Action:
-    """The action, when the actor may see it; otherwise :class:`NotFound`, whatever the reason."""
-    action = await session.get(Action, action_id)
+async def load_visible(
+    session: AsyncSession, actor: Actor, action_id: uuid.UUID, *, for_update: bool = False
+) -> Action:
+    """The action, when the actor may see it; otherwise :class:`NotFound`, whatever the reason.
+
+    ``for_update`` locks the row (PostgreSQL) so that two edits of one version cannot both pass the
+    version check; SQLite's write lock already serialises them.
+    """
+    action = await session.get(Action, action_id, with_for_update=for_update)
     if action is None:
         raise NotFound("action", action_id)
     require_area(actor, action.area_id, "action", action_id)

@@ -203,7 +203,7 @@ async def update_action(
     data: schemas.ActionUpdate,
 ) -> Action:
     """Change the wording or the deadline (chair or coordinator); a new deadline re-plans reminders."""
-    action = await load_visible(session, actor, action_id)
+    action = await load_visible(session, actor, action_id, for_update=True)
     require_overseer(actor, action, "change an action's wording or deadline")
     _check_version(action, data.version)
     _require_open(action)
@@ -252,7 +252,7 @@ async def report_status(
     data: schemas.StatusReportCreate,
 ) -> Action:
     """Record a dated status report; an outcome (completed, not possible, not done) closes the action."""
-    action = await load_visible(session, actor, action_id)
+    action = await load_visible(session, actor, action_id, for_update=True)
     require_owner_side(actor, action, "report on this action")
     _check_version(action, data.version)
     _require_open(action)
@@ -308,7 +308,7 @@ async def reassign_action(
 ) -> Action:
     """Hand the action to another agency (chair or coordinator) or to a colleague in the same agency
     (its representatives too).  Later reminders go to the new owner."""
-    action = await load_visible(session, actor, action_id)
+    action = await load_visible(session, actor, action_id, for_update=True)
     if data.owner_agency_id != action.owner_agency_id:
         require_overseer(actor, action, "give an action to another agency")
     else:
@@ -360,7 +360,7 @@ async def cancel_action(
     data: schemas.ActionCancel,
 ) -> Action:
     """Cancel an action that is no longer wanted (chair or coordinator); its reminders stop."""
-    action = await load_visible(session, actor, action_id)
+    action = await load_visible(session, actor, action_id, for_update=True)
     require_overseer(actor, action, "cancel an action")
     _check_version(action, data.version)
     _require_open(action)

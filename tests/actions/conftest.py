@@ -121,7 +121,7 @@ class Meeting:
                 setattr(user, name, value)
 
 
-def _conference(
+def conference_row(
     area_id: uuid.UUID, series_id: uuid.UUID, day: date, status: ConferenceStatus, **extra: Any
 ) -> Conference:
     starts = local(day, 10)
@@ -176,10 +176,10 @@ async def build_meeting(runtime: Runtime, world: World, clock: FixedClock) -> Me
         )
         session.add(series)
         await session.flush()
-        held = _conference(
+        held = conference_row(
             world.area.id, series.id, HELD_ON, ConferenceStatus.HELD, chair_user_id=world.users["chair"].id
         )
-        coming = _conference(world.area.id, series.id, NEXT_ON, ConferenceStatus.PUBLISHED)
+        coming = conference_row(world.area.id, series.id, NEXT_ON, ConferenceStatus.PUBLISHED)
         session.add_all([held, coming])
         cases = []
         for number in range(1, 4):
