@@ -229,7 +229,7 @@ async def submit_referral(
         reasons=stored_reasons(eligibility, result),
         is_repeat=eligibility.is_repeat,
         last_referral_on=eligibility.last_referral,
-        linked_to_id=check.waiting.id if check.waiting else None,
+        linked_to_id=check.waiting_id,
         victim_aware=data.victim_aware,
         consent=data.consent,
         safe_contact_enc=protector.seal(data.safe_contact, "referral.safe_contact"),

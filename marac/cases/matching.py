@@ -13,8 +13,9 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
-from sqlalchemy import exists, false, select
+from sqlalchemy import exists, false, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 
 from marac.cases import schemas
 from marac.cases.eligibility import Eligibility, EligibilityRules, PreviousReferral, assess_eligibility
@@ -49,56 +50,61 @@ class ReferralCheck:
     eligibility: Eligibility
     case: Case | None = None  # the victim's existing case, matched exactly
     perpetrators: list[Person | None] = field(default_factory=list)  # existing records, per perpetrator
-    waiting: Referral | None = None  # a referral of the case not yet heard: the new one is linked to it
+    waiting_id: uuid.UUID | None = None  # the case's referral not yet heard: the new one is linked to it
     near_matches: list[NearMatch] = field(default_factory=list)
 
 
-async def find_victim_case(
+@dataclass
+class VictimMatch:
+    """The victim's open case with its perpetrator records, or else the near matches."""
+
+    case: Case | None = None
+    perpetrators: list[Person] = field(default_factory=list)
+    near: list[NearMatch] = field(default_factory=list)
+
+
+async def match_victim(
     session: AsyncSession, protector: Protector, area_id: uuid.UUID, victim: schemas.PersonCreate
-) -> Case | None:
-    """The open case whose victim has the same name and birth date (exact blind-index match)."""
-    index = protector.name_index(victim.surname, victim.forename, victim.birth_date)
-    if index is None:
-        return None
-    rows = await session.execute(
-        select(Person.id, Person.same_as_id).where(Person.area_id == area_id, Person.blind_index == index)
-    )
-    person_ids = {same_as or person_id for person_id, same_as in rows}
-    if not person_ids:
-        return None
-    return await session.scalar(
-        select(Case)
-        .where(Case.victim_id.in_(person_ids), Case.merged_into_id.is_(None))
-        .order_by(Case.created_at.desc())
-        .limit(1)
-    )
+) -> VictimMatch:
+    """The victim's open case (same name and birth date), or else near matches (same birth date and a
+    name at least the threshold alike), best first.
 
-
-async def near_matches(
-    session: AsyncSession,
-    protector: Protector,
-    area_id: uuid.UUID,
-    victim: schemas.PersonCreate,
-    *,
-    exclude_case_id: uuid.UUID | None = None,
-) -> list[NearMatch]:
-    """Open cases whose victim shares the birth date and has a name at least the threshold alike."""
-    index = protector.birth_date_index(victim.birth_date)
-    if index is None:
-        return []
-    query = (
-        select(Case, Person)
-        .join(Person, Case.victim_id == Person.id)
-        .where(Person.area_id == area_id, Person.birth_date_index == index, Case.merged_into_id.is_(None))
-    )
-    if exclude_case_id is not None:
-        query = query.where(Case.id != exclude_case_id)
-    found: list[NearMatch] = []
-    for case, person in await session.execute(query):
-        similarity = similarity_to(protector, person, victim.forename, victim.surname)
-        if similarity >= protector.near_match_threshold:
-            found.append(NearMatch(case, round(similarity, 3)))
-    return sorted(found, key=lambda match: -match.similarity)
+    One read: the area's people born that day who are, or were merged into, the victim of an open case,
+    with those cases' perpetrators (a handful of rows).  Names are decrypted only when there is no
+    exact match, and only for those few people.
+    """
+    birth_index = protector.birth_date_index(victim.birth_date)
+    if birth_index is None:
+        return VictimMatch()
+    name_index = protector.name_index(victim.surname, victim.forename, victim.birth_date)
+    party = aliased(Person)
+    rows = (
+        await session.execute(
+            select(Case, Person, party)
+            .select_from(Person)
+            .join(Case, Case.victim_id == func.coalesce(Person.same_as_id, Person.id))
+            .outerjoin(CaseParty, (CaseParty.case_id == Case.id) & (CaseParty.role == PartyRole.PERPETRATOR))
+            .outerjoin(party, party.id == CaseParty.person_id)
+            .where(
+                Person.area_id == area_id,
+                Person.birth_date_index == birth_index,
+                Case.merged_into_id.is_(None),
+            )
+            .order_by(Case.created_at.desc(), Case.id)
+        )
+    ).all()
+    exact = next((case for case, person, _ in rows if person.blind_index == name_index), None)
+    if exact is not None:
+        perpetrators = list({p.id: p for case, _, p in rows if case is exact and p is not None}.values())
+        return VictimMatch(exact, perpetrators)
+    best: dict[uuid.UUID, NearMatch] = {}
+    for case, person in dict.fromkeys((case, person) for case, person, _ in rows):
+        similarity = round(similarity_to(protector, person, victim.forename, victim.surname), 3)
+        if similarity >= protector.near_match_threshold and similarity > getattr(
+            best.get(case.id), "similarity", 0
+        ):
+            best[case.id] = NearMatch(case, similarity)
+    return VictimMatch(near=sorted(best.values(), key=lambda match: -match.similarity))
 
 
 async def match_parties(
@@ -107,6 +113,7 @@ async def match_parties(
     case_id: uuid.UUID,
     people: Sequence[schemas.PersonCreate],
     role: PartyRole,
+    known: Sequence[Person] | None = None,
 ) -> list[Person | None]:
     """For each person given, the case's existing record of them in ``role``, or ``None``.
 
@@ -115,15 +122,14 @@ async def match_parties(
     """
     if not people:
         return []
-    known = list(
-        (
+    if known is None:
+        known = (
             await session.scalars(
                 select(Person)
                 .join(CaseParty, CaseParty.person_id == Person.id)
                 .where(CaseParty.case_id == case_id, CaseParty.role == role)
             )
         ).all()
-    )
     matched: list[Person | None] = []
     for data in people:
         index = protector.name_index(data.surname, data.forename, data.birth_date)
@@ -142,22 +148,55 @@ async def match_parties(
     return matched
 
 
-async def previous_referrals(
+@dataclass(frozen=True)
+class CaseHistory:
+    """What the case's referrals say about a new one: earlier referrals heard, and one still waiting."""
+
+    previous: list[PreviousReferral]
+    waiting_id: uuid.UUID | None
+
+
+async def case_history(
     session: AsyncSession, case_id: uuid.UUID, perpetrator_ids: Iterable[uuid.UUID]
-) -> list[PreviousReferral]:
-    """The case's earlier referrals to this MARAC (accepted and heard), with "same perpetrator"."""
+) -> CaseHistory:
+    """One read of the case's referrals.
+
+    Earlier referrals to this MARAC are the accepted ones that were heard ("same perpetrator" when one
+    of ``perpetrator_ids`` was named in them); the waiting one is the first submitted or accepted
+    referral not yet heard and not itself linked to another.
+    """
     ids = list(perpetrator_ids)
     same = exists().where(
         ReferralPerpetrator.referral_id == Referral.id, ReferralPerpetrator.person_id.in_(ids)
     )
     rows = await session.execute(
-        select(Referral.referred_on, same if ids else false()).where(
-            Referral.case_id == case_id,
-            Referral.status == ReferralStatus.ACCEPTED,
-            Referral.heard_on.is_not(None),
+        select(
+            Referral.id,
+            Referral.status,
+            Referral.heard_on,
+            Referral.linked_to_id,
+            Referral.referred_on,
+            same if ids else false(),
         )
+        .where(Referral.case_id == case_id, Referral.status.in_(WAITING))
+        .order_by(Referral.submitted_at, Referral.reference)
     )
-    return [PreviousReferral(day, bool(same_perpetrator)) for day, same_perpetrator in rows]
+    previous: list[PreviousReferral] = []
+    waiting_id: uuid.UUID | None = None
+    for referral_id, status, heard_on, linked_to_id, referred_on, same_perpetrator in rows:
+        if heard_on is not None:
+            if status is ReferralStatus.ACCEPTED:
+                previous.append(PreviousReferral(referred_on, bool(same_perpetrator)))
+        elif linked_to_id is None and waiting_id is None:
+            waiting_id = referral_id
+    return CaseHistory(previous, waiting_id)
+
+
+async def previous_referrals(
+    session: AsyncSession, case_id: uuid.UUID, perpetrator_ids: Iterable[uuid.UUID]
+) -> list[PreviousReferral]:
+    """The case's earlier referrals to this MARAC (accepted and heard), with "same perpetrator"."""
+    return (await case_history(session, case_id, perpetrator_ids)).previous
 
 
 async def waiting_referral(session: AsyncSession, case_id: uuid.UUID) -> Referral | None:
@@ -199,27 +238,25 @@ async def check_referral(
     rules: EligibilityRules,
 ) -> ReferralCheck:
     """Find the victim's case, its history and near matches, and decide eligibility (no writes)."""
-    case = await find_victim_case(session, protector, area_id, victim)
+    victim_match = await match_victim(session, protector, area_id, victim)
+    case = victim_match.case
     all_incidents = set(incidents)
     matched: list[Person | None] = [None] * len(perpetrators)
-    previous: list[PreviousReferral] = []
-    waiting: Referral | None = None
-    found_near: list[NearMatch] = []
+    history = CaseHistory([], None)
     if case is not None:
-        matched = await match_parties(session, protector, case.id, perpetrators, PartyRole.PERPETRATOR)
-        previous = await previous_referrals(session, case.id, [p.id for p in matched if p is not None])
+        matched = await match_parties(
+            session, protector, case.id, perpetrators, PartyRole.PERPETRATOR, victim_match.perpetrators
+        )
+        history = await case_history(session, case.id, [p.id for p in matched if p is not None])
         all_incidents |= await known_incidents(session, case.id)
-        waiting = await waiting_referral(session, case.id)
-    else:
-        found_near = await near_matches(session, protector, area_id, victim)
     eligibility = assess_eligibility(
         result=result,
         professional_judgement=professional_judgement,
         judgement_reasons=judgement_reasons,
         incidents=[day for day, _ in all_incidents],
         referral_date=referred_on,
-        previous_referrals=previous,
+        previous_referrals=history.previous,
         rules=rules,
         incident_date=incident_on,
     )
-    return ReferralCheck(eligibility, case, matched, waiting, found_near)
+    return ReferralCheck(eligibility, case, matched, history.waiting_id, victim_match.near)

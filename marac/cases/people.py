@@ -172,14 +172,20 @@ def reveal(protector: Protector, person: Person) -> PersonDetails:
 def similarity_to(protector: Protector, person: Person, forename: str, surname: str) -> float:
     """How alike the given name is to the person's name or any of their aliases (0.0 to 1.0)."""
     wanted = f"{forename} {surname}"
-    details = reveal(protector, person)
-    return max(name_similarity(wanted, name) for name in (details.full_name, *details.aliases))
+    # Only the names are decrypted: near matching looks at many candidates.
+    known = f"{protector.cipher.decrypt(person.forename_enc, context='person.forename')} " + (
+        protector.cipher.decrypt(person.surname_enc, context="person.surname")
+    )
+    return max(name_similarity(wanted, name) for name in (known, *aliases_of(protector, person)))
 
 
 def same_name(protector: Protector, person: Person, forename: str, surname: str) -> bool:
     """Exactly the same name once normalised (used when no birth date allows a blind index)."""
-    details = reveal(protector, person)
-    return _key(details.forename, details.surname) == _key(forename, surname)
+    known = (
+        protector.cipher.decrypt(person.forename_enc, context="person.forename"),
+        protector.cipher.decrypt(person.surname_enc, context="person.surname"),
+    )
+    return _key(*known) == _key(forename, surname)
 
 
 def age_on(birth_date: date | None, day: date) -> int | None:

@@ -121,7 +121,8 @@ async def accept_referral(
         raise Conflict(
             f"Referral {referral.reference} is {referral.status.value}; only a submitted one can be accepted"
         )
-    if not referral.eligible:
+    # A linked referral adds to the case of the referral it is linked to, which was decided on its own.
+    if not referral.eligible and referral.linked_to_id is None:
         raise Conflict(
             f"Referral {referral.reference} meets no referral criterion; return it to the referrer, who may "
             "resubmit with professional judgement and reasons"

@@ -87,6 +87,8 @@ async def test_a_second_referral_while_one_waits_is_linked_not_listed_twice(
         await client.get(f"/api/v1/referrals/{waiting['id']}", headers=world.auth("coordinator"))
     ).json()
     assert [item["reference"] for item in detail["linked"]] == [second["reference"]]
+    # Below the threshold on its own, it joins the waiting referral's case: the coordinator may accept it.
+    assert (await decide(client, world, second, "accept"))["status"] == "accepted"
 
 
 async def test_a_linked_referral_takes_the_place_of_a_returned_one(client: Client, world: World) -> None:

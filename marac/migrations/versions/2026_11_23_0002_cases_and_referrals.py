@@ -41,9 +41,8 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id', name=op.f('pk_person'))
     )
     with op.batch_alter_table('person', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_person_area_id'), ['area_id'], unique=False)
-        batch_op.create_index(batch_op.f('ix_person_birth_date_index'), ['birth_date_index'], unique=False)
-        batch_op.create_index(batch_op.f('ix_person_blind_index'), ['blind_index'], unique=False)
+        batch_op.create_index('ix_person_area_birth_date_index', ['area_id', 'birth_date_index'], unique=False)
+        batch_op.create_index('ix_person_area_blind_index', ['area_id', 'blind_index'], unique=False)
 
     op.create_table('reference_counter',
     sa.Column('area_id', sa.Uuid(), nullable=False),
@@ -222,8 +221,7 @@ def downgrade() -> None:
     op.drop_table('marac_case')
     op.drop_table('reference_counter')
     with op.batch_alter_table('person', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_person_blind_index'))
-        batch_op.drop_index(batch_op.f('ix_person_birth_date_index'))
-        batch_op.drop_index(batch_op.f('ix_person_area_id'))
+        batch_op.drop_index('ix_person_area_blind_index')
+        batch_op.drop_index('ix_person_area_birth_date_index')
 
     op.drop_table('person')
