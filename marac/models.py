@@ -7,6 +7,7 @@ MODEL_MODULES = (
     "marac.access.models",
     "marac.cases.models",
     "marac.agenda.models",
+    "marac.agenda.documents_models",
     "marac.notify.models",
     "marac.actions.models",
     "marac.reports.models",

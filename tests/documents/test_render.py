@@ -6,7 +6,6 @@ import shutil
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
 
 import pytest
 from docx.oxml.ns import qn
@@ -27,6 +26,7 @@ from tests.documents.conftest import (
     recipient,
     shipped,
 )
+from tests.documents.reading import body_text, headers_and_footers, paragraphs
 
 LISTED = [1, 2, 3]
 NOT_LISTED = case_ref(7)
@@ -37,28 +37,6 @@ DOCUMENTS: list[tuple[DocumentKind, DocContext]] = [
     (DocumentKind.MINUTES, minutes_doc(LISTED)),
     (DocumentKind.ACTION_LOG, action_log_doc(LISTED)),
 ]
-
-
-def paragraphs(element: Any) -> list[str]:
-    """The text of every paragraph under ``element``, tables included."""
-    return ["".join(t.text or "" for t in p.iter(qn("w:t"))) for p in element.iter(qn("w:p"))]
-
-
-def body_text(document: Any) -> str:
-    return "\n".join(paragraphs(document.element.body))
-
-
-def headers_and_footers(document: Any) -> list[tuple[str, Any]]:
-    """Every header and footer each section shows, including first-page and even-page ones in use."""
-    shown = []
-    for number, section in enumerate(document.sections, start=1):
-        kinds = ["header", "footer"]
-        if section.different_first_page_header_footer:
-            kinds += ["first_page_header", "first_page_footer"]
-        if document.settings.odd_and_even_pages_header_footer:
-            kinds += ["even_page_header", "even_page_footer"]
-        shown += [(f"{kind} of section {number}", getattr(section, kind)) for kind in kinds]
-    return shown
 
 
 @pytest.mark.parametrize(("kind", "context"), DOCUMENTS, ids=[kind.value for kind, _ in DOCUMENTS])
