@@ -127,23 +127,30 @@ async def claim_due(
     candidates = (
         select(Notification.id)
         .where(claimable)
-        .order_by(Notification.due_at, Notification.created_at, Notification.id)
+        .order_by(Notification.due_at, Notification.queued_order)
         .limit(limit)
     )
     if session.get_bind().dialect.name == "postgresql":
-        candidates = candidates.with_for_update(skip_locked=True)
+        # Locked first, in a statement of its own: inside an UPDATE's IN (…) the planner may run a
+        # LIMIT subquery more than once, and SKIP LOCKED would then let it pick further rows.
+        ids = list(await session.scalars(candidates.with_for_update(skip_locked=True)))
+        if not ids:
+            return []
+        chosen = Notification.id.in_(ids)
+    else:
+        chosen = Notification.id.in_(candidates.scalar_subquery())
     token = secrets.token_hex(16)
     await session.execute(
         update(Notification)
         # Re-checked in the UPDATE itself: a row another claimer took in the meantime is left alone.
-        .where(Notification.id.in_(candidates.scalar_subquery()), claimable)
+        .where(chosen, claimable)
         .values(status=DeliveryStatus.SENDING, claimed_at=now, claimed_by=worker, claim_token=token)
         .execution_options(synchronize_session=False)
     )
     rows = await session.scalars(
         select(Notification)
         .where(Notification.claim_token == token)
-        .order_by(Notification.due_at, Notification.created_at, Notification.id)
+        .order_by(Notification.due_at, Notification.queued_order)
         .execution_options(populate_existing=True)
     )
     return list(rows.all())

@@ -10,7 +10,7 @@ import enum
 import uuid
 from datetime import datetime
 
-from sqlalchemy import Enum, ForeignKey, Index, LargeBinary, String, Text
+from sqlalchemy import BigInteger, Enum, ForeignKey, Index, LargeBinary, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from marac.db import Base, UUIDPrimaryKey
@@ -64,6 +64,8 @@ class Notification(UUIDPrimaryKey, Base):
     created_at: Mapped[datetime]
     # due_at orders delivery and never changes; next_attempt_at moves with retries.
     due_at: Mapped[datetime]
+    # Breaks ties between rows due at the same moment in the order they were queued (see outbox).
+    queued_order: Mapped[int] = mapped_column(BigInteger)
     next_attempt_at: Mapped[datetime]
     attempts: Mapped[int] = mapped_column(default=0)
     claimed_at: Mapped[datetime | None] = mapped_column(default=None)

@@ -11,6 +11,7 @@ Nobody on a case's must-not-receive list is ever queued anything about that case
 from __future__ import annotations
 
 import importlib
+import time
 import uuid
 from collections.abc import Awaitable, Callable, Collection, Sequence
 from dataclasses import dataclass
@@ -149,6 +150,21 @@ async def _not_excluded(session: AsyncSession, drafts: Sequence[Draft]) -> set[s
     return allowed
 
 
+class _QueueOrder:
+    """Increasing numbers for rows queued at the same clock time: the wall clock in nanoseconds, made
+    strictly increasing within the process (rows of one change are queued by one process)."""
+
+    def __init__(self) -> None:
+        self._last = 0
+
+    def next(self) -> int:
+        self._last = max(self._last + 1, time.time_ns())
+        return self._last
+
+
+_queue_order = _QueueOrder()
+
+
 def _row(draft: Draft, now: datetime, domain: str) -> dict[str, Any]:
     due = draft.due_at or now
     return {
@@ -172,6 +188,7 @@ def _row(draft: Draft, now: datetime, domain: str) -> dict[str, Any]:
         "status": DeliveryStatus.PENDING,
         "created_at": now,
         "due_at": due,
+        "queued_order": _queue_order.next(),
         "next_attempt_at": due,
         "attempts": 0,
     }

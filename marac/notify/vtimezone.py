@@ -14,7 +14,7 @@ from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
-from dateutil.rrule import rrulestr  # type: ignore[import-untyped]
+from dateutil.rrule import rrulestr
 
 _DAY_NAMES = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
 _LAST = 0  # candidate token for "last <weekday> of the month"; real window starts are 1..31

@@ -46,7 +46,7 @@ def draft(
 async def rows(runtime: Runtime, **where: Any) -> list[Notification]:
     """Outbox rows in due order, optionally filtered by column values."""
     async with runtime.sessions() as session:
-        query = select(Notification).order_by(Notification.due_at, Notification.created_at)
+        query = select(Notification).order_by(Notification.due_at, Notification.queued_order)
         for name, value in where.items():
             query = query.where(getattr(Notification, name) == value)
         return list((await session.scalars(query)).all())

@@ -80,6 +80,7 @@ def upgrade() -> None:
     sa.Column('status', sa.Enum('pending', 'sending', 'sent', 'parked', 'withdrawn', name='delivery_status', native_enum=False, length=20), nullable=False),
     sa.Column('created_at', marac.db.UTCDateTime(timezone=True), nullable=False),
     sa.Column('due_at', marac.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('queued_order', sa.BigInteger(), nullable=False),
     sa.Column('next_attempt_at', marac.db.UTCDateTime(timezone=True), nullable=False),
     sa.Column('attempts', sa.Integer(), nullable=False),
     sa.Column('claimed_at', marac.db.UTCDateTime(timezone=True), nullable=True),
