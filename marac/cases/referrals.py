@@ -178,6 +178,27 @@ async def record_hearing(
     assert area is not None
     if heard_on < referral.referred_on or heard_on > local_today(clock, area.timezone):
         raise InvalidInput.for_field("heard_on", "must be between the referral date and today")
+    marked = await mark_heard(session, referral, heard_on)
+    await audit.record(
+        session,
+        actor,
+        clock,
+        "referral.heard",
+        "referral",
+        referral.id,
+        area_id=referral.area_id,
+        detail={"case_id": referral.case_id, "linked": [item.id for item in marked[1:]]},
+    )
+    return referral
+
+
+async def mark_heard(session: AsyncSession, referral: Referral, heard_on: date) -> list[Referral]:
+    """Mark a referral, the open referrals linked to it and its case as heard on ``heard_on``.
+
+    For the agenda, which has already checked who is acting and audits the meeting itself: returns the
+    referrals marked (this one first).  Once heard, a referral no longer waits, and a further referral
+    with the same perpetrator within the repeat window is a repeat.
+    """
     marked = [referral]
     marked += (
         await session.scalars(
@@ -196,17 +217,7 @@ async def record_hearing(
     if case.last_heard_on is None or heard_on > case.last_heard_on:
         case.last_heard_on = heard_on
         case.version += 1
-    await audit.record(
-        session,
-        actor,
-        clock,
-        "referral.heard",
-        "referral",
-        referral.id,
-        area_id=referral.area_id,
-        detail={"case_id": case.id, "linked": [item.id for item in marked[1:]]},
-    )
-    return referral
+    return marked
 
 
 async def _case_reference(session: AsyncSession, case_id: uuid.UUID) -> str:
