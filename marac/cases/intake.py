@@ -21,6 +21,7 @@ from marac.access.models import Agency, Area, Role
 from marac.cases import schemas
 from marac.cases.eligibility import Criterion, Eligibility, EligibilityRules
 from marac.cases.instruments import AssessmentResult, DashChecklist, Instrument, get_instrument
+from marac.cases.instruments.base import raise_if_problems
 from marac.cases.matching import ReferralCheck, check_referral, known_incidents, match_parties
 from marac.cases.models import (
     Case,
@@ -174,11 +175,7 @@ async def submit_referral(
     settings = load_area_settings(area.settings)
     today = local_today(clock, area.timezone)
     referred_on = data.referred_on or today
-    problems = input_problems(data, referred_on, today)
-    if problems:
-        raise InvalidInput(
-            f"the referral cannot be accepted as it is: {len(problems)} problems", errors=problems
-        )
+    raise_if_problems(input_problems(data, referred_on, today), "the referral cannot be recorded as it is")
     instrument, result = assess_answers(data, settings)
 
     check = await check_referral(
