@@ -23,6 +23,7 @@ from marac.errors import NotFound
 from marac.notify import feeds, schemas, services
 from marac.notify.models import FeedToken, Invitation, Notification
 from marac.notify.models import Response as Answer
+from marac.problems import handle_domain
 from marac.runtime import Runtime
 
 
@@ -179,7 +180,7 @@ class CalendarFeedController(Controller):
 )
 async def calendar_feed(
     request: Request[Any, Any, Any], db: AsyncSession, clock: Clock, runtime: Runtime, filename: str
-) -> Response[bytes]:
+) -> Response[Any]:
     """A user's private calendar feed (the token in the URL is the credential)."""
     if not filename.endswith(".ics"):
         raise NotFound("calendar feed")
@@ -199,6 +200,10 @@ async def calendar_feed(
         if_modified_since=modified_since,
         client_address=client_address(request),
     )
+    if fetched.refused:
+        return handle_domain(
+            request, NotFound("calendar feed")
+        )  # returned, not raised: keeps the audit entry
     headers = {
         "ETag": fetched.etag,
         "Last-Modified": format_datetime(fetched.last_modified, usegmt=True),

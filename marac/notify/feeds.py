@@ -117,6 +117,8 @@ class FeedFetch:
     last_modified: datetime
     conferences: int
     deadlines: int
+    # A revoked URL or an inactive person: answer 404, but only after the audit entry is committed.
+    refused: bool = False
 
 
 def token_digest(token: str, settings: Settings) -> str:
@@ -178,7 +180,11 @@ async def fetch_feed(
     client_address: str | None = None,
     deadlines: DeadlineSource | None = None,
 ) -> FeedFetch:
-    """The feed behind a secret URL, or :class:`NotFound` for an unknown, revoked or inactive one."""
+    """The feed behind a secret URL; :class:`NotFound` for an unknown one.
+
+    A revoked URL (or one of a person no longer active) is audited and comes back ``refused``: the
+    caller answers 404 without raising, so that the audit entry is kept.
+    """
     token = await session.scalar(
         select(FeedToken).where(FeedToken.token_hash == token_digest(secret, settings))
     )
@@ -188,7 +194,7 @@ async def fetch_feed(
     actor = actor_for(user, client_address=client_address)
     if token.revoked_at is not None or not user.active:
         await audit.record(session, actor, clock, "feed.fetch_refused", "feed_token", token.id)
-        raise NotFound("calendar feed")
+        return FeedFetch(None, "", clock.now(), 0, 0, refused=True)
     now = clock.now()
     events, due = await _content(session, settings, user, actor, now, deadlines or agency_deadlines)
     content_hash = hashlib.sha256(repr((events, due)).encode()).hexdigest()
