@@ -33,6 +33,8 @@ from marac.cases.models import (
 from marac.cases.people import Protector, same_name, similarity_to
 
 WAITING = (ReferralStatus.SUBMITTED, ReferralStatus.ACCEPTED)
+# Built once: an alias made per call rebuilds its column proxies every time.
+_PARTY = aliased(Person, name="party")
 
 
 @dataclass(frozen=True)
@@ -77,7 +79,7 @@ async def match_victim(
     if birth_index is None:
         return VictimMatch()
     name_index = protector.name_index(victim.surname, victim.forename, victim.birth_date)
-    party = aliased(Person)
+    party = _PARTY
     rows = (
         await session.execute(
             select(Case, Person, party)
