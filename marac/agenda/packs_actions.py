@@ -1,10 +1,12 @@
 """Actions as the meeting documents show them: the one place packs, minutes and action logs read them.
 
 Actions belong to the actions domain (:mod:`marac.actions`).  A briefing pack lists each case's open
-actions, wherever agreed (:func:`marac.actions.review.open_actions_for_case`); the minutes and the
-action log list the actions agreed at one conference with their status now.  Both become
-:class:`~marac.agenda.documents.ActionEntry` rows with the owner person's name and the date of the
-last status report, and keep ``case_id`` so that must-not-receive lists apply.
+actions, wherever agreed (what :func:`marac.actions.review.open_actions_for_case` gives for one case,
+read here for a whole agenda at once); the minutes and the action log list the actions agreed at one
+conference with their status now.  Both become :class:`~marac.agenda.documents.ActionEntry` rows with
+the owner person's name and the date of the last status report, and keep ``case_id`` so that
+must-not-receive lists apply.  Descriptions are decrypted with the actions domain's own field context
+(:func:`marac.actions.views.description_context`).
 """
 
 from __future__ import annotations
@@ -14,13 +16,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
 from marac.access.models import Agency, User
 from marac.actions.models import Action, ActionStatus, StatusReport
-from marac.actions.review import ActionLine, open_actions_for_case
 from marac.actions.views import description_context
 from marac.agenda.documents import ActionEntry
 from marac.cases.models import Case
@@ -44,48 +45,11 @@ class DocumentAction:
     entry: ActionEntry
 
 
-async def _people(session: AsyncSession, ids: Iterable[uuid.UUID | None]) -> dict[uuid.UUID, str]:
-    wanted = list({user_id for user_id in ids if user_id is not None})
-    if not wanted:
-        return {}
-    rows = await session.execute(select(User.id, User.name).where(User.id.in_(wanted)))
-    return dict(rows.all())
-
-
-def _from_line(line: ActionLine, people: dict[uuid.UUID, str]) -> DocumentAction:
-    status = STATUS_LABELS.get(line.status, str(line.status))
-    return DocumentAction(
-        case_id=line.case_id,
-        owner_agency_id=line.owner_agency_id,
-        entry=ActionEntry(
-            reference=line.reference,
-            case_reference=line.case_reference,
-            description=line.description or "",
-            owner_agency=line.owner_agency,
-            owner_person=people.get(line.owner_user_id) if line.owner_user_id else None,
-            deadline=line.deadline,
-            status=f"{status}, overdue" if line.overdue else status,
-            last_report=line.last_report_on,
-        ),
-    )
-
-
-async def open_actions_for_cases(
-    session: AsyncSession, protector: Protector, case_ids: Iterable[uuid.UUID], on_day: date
-) -> dict[uuid.UUID, list[DocumentAction]]:
-    """Every open action on each of ``case_ids`` (agreed at any conference), as the actions domain
-    lists them; overdue is counted on ``on_day``."""
-    lines: dict[uuid.UUID, list[ActionLine]] = {}
-    for case_id in dict.fromkeys(case_ids):
-        lines[case_id] = await open_actions_for_case(session, case_id, on_day=on_day, protector=protector)
-    people = await _people(session, (line.owner_user_id for found in lines.values() for line in found))
-    return {case_id: [_from_line(line, people) for line in found] for case_id, found in lines.items()}
-
-
-async def actions_agreed_at(
-    session: AsyncSession, protector: Protector, conference_id: uuid.UUID
+async def _actions(
+    session: AsyncSession, protector: Protector, on_day: date | None, *conditions: ColumnElement[bool]
 ) -> list[DocumentAction]:
-    """Every action agreed at one conference, with its status now, by deadline."""
+    """Actions meeting ``conditions`` in one query, with case, owner agency and person, last report;
+    with ``on_day``, an open action past its deadline shows as overdue."""
     owner = aliased(User)
     last_report = (
         select(func.max(StatusReport.reported_on))
@@ -98,23 +62,51 @@ async def actions_agreed_at(
         .join(Case, Case.id == Action.case_id)
         .join(Agency, Agency.id == Action.owner_agency_id)
         .outerjoin(owner, owner.id == Action.owner_user_id)
-        .where(Action.conference_id == conference_id)
+        .where(*conditions)
         .order_by(Action.deadline, Action.reference)
     )
-    return [
-        DocumentAction(
-            case_id=action.case_id,
-            owner_agency_id=action.owner_agency_id,
-            entry=ActionEntry(
-                reference=action.reference,
-                case_reference=case_reference,
-                description=protector.open(action.description_enc, description_context(action.id)) or "",
-                owner_agency=agency,
-                owner_person=person,
-                deadline=action.deadline,
-                status=STATUS_LABELS.get(action.status, str(action.status)),
-                last_report=reported,
-            ),
+    found = []
+    for action, case_reference, agency, person, reported in rows:
+        status = STATUS_LABELS.get(action.status, str(action.status))
+        if on_day is not None and action.status == ActionStatus.OPEN and action.deadline < on_day:
+            status += ", overdue"
+        found.append(
+            DocumentAction(
+                case_id=action.case_id,
+                owner_agency_id=action.owner_agency_id,
+                entry=ActionEntry(
+                    reference=action.reference,
+                    case_reference=case_reference,
+                    description=protector.open(action.description_enc, description_context(action.id)) or "",
+                    owner_agency=agency,
+                    owner_person=person,
+                    deadline=action.deadline,
+                    status=status,
+                    last_report=reported,
+                ),
+            )
         )
-        for action, case_reference, agency, person, reported in rows
-    ]
+    return found
+
+
+async def open_actions_for_cases(
+    session: AsyncSession, protector: Protector, case_ids: Iterable[uuid.UUID], on_day: date
+) -> dict[uuid.UUID, list[DocumentAction]]:
+    """Every open action on each of ``case_ids``, wherever agreed, by deadline; overdue counted on
+    ``on_day``.  The same actions as :func:`marac.actions.review.open_actions_for_case` gives one case
+    at a time, read for a whole agenda in one query per 500 cases."""
+    wanted = list(dict.fromkeys(case_ids))
+    found: dict[uuid.UUID, list[DocumentAction]] = {case_id: [] for case_id in wanted}
+    for start in range(0, len(wanted), 500):
+        chunk = wanted[start : start + 500]
+        open_now = (Action.case_id.in_(chunk), Action.status == ActionStatus.OPEN)
+        for action in await _actions(session, protector, on_day, *open_now):
+            found[action.case_id].append(action)
+    return found
+
+
+async def actions_agreed_at(
+    session: AsyncSession, protector: Protector, conference_id: uuid.UUID
+) -> list[DocumentAction]:
+    """Every action agreed at one conference, with its status now, by deadline."""
+    return await _actions(session, protector, None, Action.conference_id == conference_id)

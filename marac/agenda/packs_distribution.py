@@ -12,7 +12,8 @@ meeting starts, every published conference's packs are kept in line with the fac
 * someone who no longer receives packs (no longer a representative, or the conference was cancelled)
   has their copy withdrawn.
 
-Every copy issued and withdrawn is audited with its reference, so a leaked copy can be traced.
+Every issue is audited with each copy's reference, recipient and SHA-256, and every withdrawal with
+the copy's reference, so a leaked copy can be traced.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from pathlib import Path
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import defer
 
 from marac import audit
 from marac.access.guards import Actor
@@ -43,8 +45,8 @@ from marac.cases.people import Protector
 from marac.clock import Clock
 from marac.errors import Conflict
 from marac.notify.invitations import facts
-from marac.notify.messages import AreaMail, notice_draft
-from marac.notify.outbox import enqueue
+from marac.notify.messages import AreaMail, ConferenceFacts, notice_draft
+from marac.notify.outbox import Draft, enqueue_many
 from marac.settings import Settings
 
 # Letters and digits that cannot be misread for each other when someone reads a reference aloud.
@@ -85,9 +87,11 @@ def _render_all(contexts: Sequence[PackDoc], template_dir: Path | None) -> list[
 
 
 async def current_packs(session: AsyncSession, conference_id: uuid.UUID) -> dict[uuid.UUID, BriefingPack]:
-    """Each recipient's current copy for a conference."""
+    """Each recipient's current copy for a conference (without its content, which is not needed here)."""
     rows = await session.scalars(
-        select(BriefingPack).where(
+        select(BriefingPack)
+        .options(defer(BriefingPack.content, raiseload=True))
+        .where(
             BriefingPack.conference_id == conference_id,
             BriefingPack.superseded_at.is_(None),
             BriefingPack.withdrawn_at.is_(None),
@@ -105,25 +109,15 @@ async def _last_numbers(session: AsyncSession, conference_id: uuid.UUID) -> dict
     return dict(rows.all())
 
 
-async def _announce(
-    session: AsyncSession,
-    clock: Clock,
-    settings: Settings,
-    conference: Conference,
-    recipient: PackRecipient,
-    pack: BriefingPack,
-) -> None:
-    area = await session.get(Area, conference.area_id)
-    series = await session.get(ConferenceSeries, conference.series_id)
-    assert area is not None  # foreign key
-    assert series is not None  # foreign key
-    mail = AreaMail.of(area, settings)
-    meeting = facts(conference, series.name)
+def _announcement(
+    mail: AreaMail, meeting: ConferenceFacts, recipient: PackRecipient, pack: BriefingPack
+) -> Draft:
+    """The email telling one recipient their copy is ready: time, place, versions, the copy reference
+    and a portal link — never a case, never the document."""
     replaces = f" It replaces version {pack.number - 1}." if pack.number > 1 else ""
-    key = f"briefing-pack:{conference.id}:{recipient.user_id}:{pack.number}"
-    draft = notice_draft(
+    return notice_draft(
         mail,
-        key=key,
+        key=f"briefing-pack:{pack.conference_id}:{recipient.user_id}:{pack.number}",
         kind="briefing_pack",
         to=recipient.email,
         subject=f"{'Updated b' if pack.number > 1 else 'B'}riefing pack: {meeting.title}, "
@@ -135,13 +129,34 @@ async def _announce(
             f"Copy reference: {pack.reference}.",
             "Briefing packs are never sent by email: sign in to the MARAC portal to download yours.",
         ],
-        link_path=f"/conferences/{conference.id}/packs",
+        link_path=f"/conferences/{pack.conference_id}/packs",
         recipient_user_id=recipient.user_id,
-        conference_id=conference.id,
+        conference_id=pack.conference_id,
     )
-    if await enqueue(session, clock, settings, draft) is not None:
-        pack.announced_at = clock.now()
-        pack.notification_key = key
+
+
+async def _announce(
+    session: AsyncSession,
+    clock: Clock,
+    settings: Settings,
+    conference: Conference,
+    to_tell: list[tuple[PackRecipient, BriefingPack]],
+) -> int:
+    """Queue the announcements in one statement; returns how many were queued."""
+    if not to_tell:
+        return 0
+    area = await session.get(Area, conference.area_id)
+    series = await session.get(ConferenceSeries, conference.series_id)
+    assert area is not None  # foreign key
+    assert series is not None  # foreign key
+    mail = AreaMail.of(area, settings)
+    meeting = facts(conference, series.name)
+    drafts = [_announcement(mail, meeting, recipient, pack) for recipient, pack in to_tell]
+    queued = await enqueue_many(session, clock, settings, drafts)
+    for (_, pack), draft, row in zip(to_tell, drafts, queued, strict=True):
+        if row is not None:
+            pack.announced_at, pack.notification_key = clock.now(), draft.key
+    return sum(row is not None for row in queued)
 
 
 async def _withdraw(
@@ -192,12 +207,14 @@ async def issue_packs(
     ]
     documents = await asyncio.to_thread(_render_all, contexts, packs.template_dir)
     numbers = await _last_numbers(session, conference.id)
-    announced = 0
+    issued: list[BriefingPack] = []
+    to_tell: list[tuple[PackRecipient, BriefingPack]] = []
     for (recipient, _, print_hash), context, content in zip(changed, contexts, documents, strict=True):
         previous = held.get(recipient.user_id)
         if previous is not None:
             previous.superseded_at = now
         pack = BriefingPack(
+            id=uuid.uuid4(),
             conference_id=conference.id,
             area_id=conference.area_id,
             recipient_user_id=recipient.user_id,
@@ -212,28 +229,38 @@ async def issue_packs(
             size=len(content),
             generated_at=now,
         )
-        session.add(pack)
-        await session.flush()
+        issued.append(pack)
+        # Told for a first copy or a new agenda version; a late research note changes the copy quietly.
+        if previous is None or previous.agenda_version != pack.agenda_version:
+            to_tell.append((recipient, pack))
+    session.add_all(issued)
+    await session.flush()
+    if issued:
+        # One entry for the whole issue: which copy reference went to whom, and its SHA-256.
         await audit.record(
             session,
             actor,
             clock,
             "pack.issue",
-            "briefing_pack",
-            pack.id,
+            "conference",
+            conference.id,
             area_id=conference.area_id,
             detail={
-                "reference": pack.reference,
-                "recipient_user_id": str(recipient.user_id),
-                "version": pack.number,
-                "agenda_version": pack.agenda_version,
-                "cases": len(pack.case_ids),
-                "sha256": pack.content_hash,
+                "agenda_version": packs.agenda_version,
+                "copies": [
+                    {
+                        "pack_id": str(pack.id),
+                        "reference": pack.reference,
+                        "recipient_user_id": str(pack.recipient_user_id),
+                        "version": pack.number,
+                        "cases": len(pack.case_ids),
+                        "sha256": pack.content_hash,
+                    }
+                    for pack in issued
+                ],
             },
         )
-        if previous is None or previous.agenda_version != pack.agenda_version:
-            await _announce(session, clock, settings, conference, recipient, pack)
-            announced += pack.announced_at is not None
+    announced = await _announce(session, clock, settings, conference, to_tell)
     wanted = {recipient.user_id for recipient in packs.recipients}
     gone = [pack for user_id, pack in held.items() if user_id not in wanted]
     for pack in gone:

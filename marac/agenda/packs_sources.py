@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import uuid
 from collections import defaultdict
-from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -20,7 +20,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from marac.access.area_settings import load_area_settings
-from marac.access.models import Agency, Area, Membership, Role, User
+from marac.access.models import Agency, Area
 from marac.actions.views import local_today
 from marac.agenda.documents import AreaInfo, Attendee, ConferenceInfo, PackCase, ResearchEntry
 from marac.agenda.documents_models import PackRelevance
@@ -30,10 +30,10 @@ from marac.agenda.models import (
     Outcome,
     ResearchState,
     ResearchStatus,
-    SeriesRepresentative,
 )
-from marac.agenda.packs import DISCUSSED_SECTIONS, ConferencePacks, ListedCase, PackRecipient
+from marac.agenda.packs import DISCUSSED_SECTIONS, ConferencePacks, ListedCase
 from marac.agenda.packs_actions import open_actions_for_cases
+from marac.agenda.packs_recipients import load_recipients
 from marac.agenda.publication import latest_version
 from marac.agenda.research import NOTE_CONTEXT
 from marac.agenda.visibility import attending_agency_ids
@@ -42,7 +42,6 @@ from marac.cases.instruments import get_instrument
 from marac.cases.models import Case, Referral
 from marac.cases.people import Protector
 from marac.errors import Conflict, NotFound
-from marac.notify.models import Invitation, InvitationMethod, Response
 
 CRITERIA_LABELS = {
     "visible_high_risk": "Visible high risk",
@@ -56,8 +55,6 @@ RESEARCH_LABELS = {
     ResearchState.INFORMATION_HELD: "information held",
     ResearchState.SHARED: "shared",
 }
-# Coordinators and chairs run the meeting: their copies hold every case (see marac.agenda.packs).
-_RUNS_MEETING = (Role.COORDINATOR, Role.CHAIR)
 
 
 def _uuid(value: str) -> uuid.UUID:
@@ -80,21 +77,21 @@ def _mentioned_cases(snapshot: dict[str, Any]) -> set[uuid.UUID]:
     return {_uuid(case_id) for case_id in (*lines, *actions)}
 
 
-def _instrument_title(referral: Referral) -> str:
-    if referral.instrument_id is None:
+def _instrument_title(listing: _Listing) -> str:
+    if listing.instrument_id is None:
         return "No instrument (professional judgement)"
     try:
-        title = get_instrument(referral.instrument_id, referral.instrument_version).title
+        title = get_instrument(listing.instrument_id, listing.instrument_version).title
     except NotFound:
-        title = referral.instrument_id
-    return f"{title} v{referral.instrument_version}" if referral.instrument_version else title
+        title = listing.instrument_id
+    return f"{title} v{listing.instrument_version}" if listing.instrument_version else title
 
 
-def _result(referral: Referral) -> tuple[str, str]:
+def _result(listing: _Listing) -> tuple[str, str]:
     """(result as printed, band): the stored assessment, or the referrer's judgement alone."""
-    stored = referral.result or {}
+    stored = listing.result or {}
     if not stored:
-        return ("Referred on professional judgement", "high" if referral.professional_judgement else "—")
+        return ("Referred on professional judgement", "high" if listing.professional_judgement else "—")
     band = str(stored.get("band", "—"))
     if stored.get("raised_by_judgement"):
         band += " (raised by professional judgement)"
@@ -128,70 +125,43 @@ async def _previous_dates(
     return {case_id: tuple(sorted(days)) for case_id, days in found.items()}
 
 
-async def _names(
-    session: AsyncSession, model: type[Agency] | type[User], ids: Iterable[uuid.UUID]
-) -> dict[uuid.UUID, str]:
-    wanted = list(set(ids))
-    if not wanted:
-        return {}
-    rows = await session.execute(select(model.id, model.name).where(model.id.in_(wanted)))
-    return dict(rows.all())
+@dataclass(frozen=True)
+class _Listing:
+    """A discussed agenda item with what its referral and case say."""
+
+    item_id: uuid.UUID
+    case_id: uuid.UUID
+    referring_agency_id: uuid.UUID
+    referred_on: date
+    criteria: list[str]
+    instrument_id: str | None
+    instrument_version: str | None
+    result: dict[str, Any] | None
+    professional_judgement: bool
+    is_repeat: bool
+    children: int
 
 
-async def load_recipients(
-    session: AsyncSession, conference: Conference, area: Area, attending: list[uuid.UUID]
-) -> list[PackRecipient]:
-    """Who gets a copy: the series' standing representatives of attending agencies, the deputies they
-    named for this conference, and its chair; each active, in a stable order."""
-    reps = list(
-        await session.scalars(
-            select(User)
-            .join(SeriesRepresentative, SeriesRepresentative.user_id == User.id)
-            .where(SeriesRepresentative.series_id == conference.series_id, User.active)
+async def _listings(session: AsyncSession, item_ids: list[uuid.UUID]) -> dict[uuid.UUID, _Listing]:
+    rows = await session.execute(
+        select(
+            AgendaItem.id,
+            AgendaItem.case_id,
+            Referral.referring_agency_id,
+            Referral.referred_on,
+            Referral.criteria,
+            Referral.instrument_id,
+            Referral.instrument_version,
+            Referral.result,
+            Referral.professional_judgement,
+            Referral.is_repeat,
+            Case.children_in_household,
         )
+        .join(Referral, Referral.id == AgendaItem.referral_id)
+        .join(Case, Case.id == AgendaItem.case_id)
+        .where(AgendaItem.id.in_(item_ids))
     )
-    people: dict[uuid.UUID, tuple[User, str]] = {
-        user.id: (user, "Representative") for user in reps if user.agency_id in attending
-    }
-    delegated = await session.scalars(
-        select(Invitation.deputy_user_id).where(
-            Invitation.conference_id == conference.id,
-            Invitation.response == Response.DELEGATED,
-            Invitation.last_method == InvitationMethod.REQUEST,
-            Invitation.user_id.in_(list(people)),
-        )
-    )
-    for deputy_id in delegated:
-        deputy = await session.get(User, deputy_id) if deputy_id is not None else None
-        if deputy is not None and deputy.active and deputy.id not in people:
-            people[deputy.id] = (deputy, "Deputy")
-    if conference.chair_user_id is not None:
-        chair = await session.get(User, conference.chair_user_id)
-        if chair is not None and chair.active:
-            people[chair.id] = (chair, "Chair")
-    agencies = await _names(session, Agency, (u.agency_id for u, _ in people.values() if u.agency_id))
-    runs_meeting = set(
-        await session.scalars(
-            select(Membership.user_id).where(
-                Membership.area_id == area.id,
-                Membership.user_id.in_(list(people)),
-                Membership.role.in_(_RUNS_MEETING),
-            )
-        )
-    )
-    recipients = [
-        PackRecipient(
-            user_id=user.id,
-            name=user.name,
-            email=user.email,
-            agency_id=user.agency_id,
-            agency=agencies.get(user.agency_id, area.name) if user.agency_id else area.name,
-            role=role,
-            sees_every_case=role == "Chair" or user.id in runs_meeting,
-        )
-        for user, role in people.values()
-    ]
-    return sorted(recipients, key=lambda r: (r.agency, r.name, str(r.user_id)))
+    return {row[0]: _Listing(*row) for row in rows}
 
 
 async def load_conference_packs(
@@ -208,27 +178,22 @@ async def load_conference_packs(
     snapshot = version.snapshot
     lines = _discussed_lines(snapshot)
     item_ids = [_uuid(line["item_id"]) for _, line in lines]
-    items = {
-        item.id: item for item in await session.scalars(select(AgendaItem).where(AgendaItem.id.in_(item_ids)))
-    }
-    referrals = {
-        r.id: r
-        for r in await session.scalars(
-            select(Referral).where(Referral.id.in_([i.referral_id for i in items.values()]))
-        )
-    }
-    case_ids = [item.case_id for item in items.values()]
-    counted = await session.execute(select(Case.id, Case.children_in_household).where(Case.id.in_(case_ids)))
-    children = dict(counted.all())
+    listings = await _listings(session, item_ids)
+    case_ids = [listing.case_id for listing in listings.values()]
     previous = await _previous_dates(session, conference, case_ids)
     attending = await attending_agency_ids(session, conference.series_id)
-    agency_names = await _names(
-        session, Agency, [*attending, *(r.referring_agency_id for r in referrals.values())]
+    agency_names = dict(
+        (await session.execute(select(Agency.id, Agency.name).where(Agency.area_id == area.id))).all()
     )
-    research: dict[tuple[uuid.UUID, uuid.UUID], ResearchStatus] = {
-        (row.agenda_item_id, row.agency_id): row
-        for row in await session.scalars(
-            select(ResearchStatus).where(ResearchStatus.agenda_item_id.in_(item_ids))
+    research: dict[tuple[uuid.UUID, uuid.UUID], tuple[ResearchState, str | None]] = {
+        (item_id, agency_id): (status, note_enc)
+        for item_id, agency_id, status, note_enc in await session.execute(
+            select(
+                ResearchStatus.agenda_item_id,
+                ResearchStatus.agency_id,
+                ResearchStatus.status,
+                ResearchStatus.note_enc,
+            ).where(ResearchStatus.agenda_item_id.in_(item_ids))
         )
     }
     relevance: dict[uuid.UUID, set[uuid.UUID]] = defaultdict(set)
@@ -242,46 +207,48 @@ async def load_conference_packs(
     actions = await open_actions_for_cases(session, protector, case_ids, local_today(area.timezone, now))
     in_order = sorted(attending, key=lambda a: agency_names.get(a, ""))
     cases = []
+    not_started = (ResearchState.NOT_STARTED, None)
     for section, line in lines:
-        item = items.get(_uuid(line["item_id"]))
-        if item is None:
+        listing = listings.get(_uuid(line["item_id"]))
+        if listing is None:
             continue  # removed since the version was published; the next version drops it too
-        referral = referrals[item.referral_id]
-        result, band = _result(referral)
-        owners = {action.owner_agency_id for action in actions.get(item.case_id, [])}
-        cells = [(agency_id, research.get((item.id, agency_id))) for agency_id in in_order]
+        result, band = _result(listing)
+        owners = {action.owner_agency_id for action in actions.get(listing.case_id, [])}
+        cells = [
+            (agency_id, research.get((listing.item_id, agency_id), not_started)) for agency_id in in_order
+        ]
         cases.append(
             ListedCase(
-                item_id=item.id,
-                case_id=item.case_id,
-                referring_agency_id=referral.referring_agency_id,
-                relevant_to=frozenset(relevance[item.id] | owners),
+                item_id=listing.item_id,
+                case_id=listing.case_id,
+                referring_agency_id=listing.referring_agency_id,
+                relevant_to=frozenset(relevance[listing.item_id] | owners),
                 detail=PackCase(
                     reference=line["case_reference"],
                     section=DISCUSSED_SECTIONS[section],
-                    referring_agency=agency_names.get(referral.referring_agency_id, ""),
-                    referred_on=referral.referred_on,
-                    criteria=tuple(CRITERIA_LABELS.get(c, c) for c in referral.criteria),
-                    instrument=_instrument_title(referral),
+                    referring_agency=agency_names.get(listing.referring_agency_id, ""),
+                    referred_on=listing.referred_on,
+                    criteria=tuple(CRITERIA_LABELS.get(c, c) for c in listing.criteria),
+                    instrument=_instrument_title(listing),
                     result=result,
                     band=band,
-                    repeat=referral.is_repeat,
-                    previous_marac_dates=previous.get(item.case_id, ()),
-                    children_in_household=children.get(item.case_id, 0),
-                    actions=tuple(action.entry for action in actions.get(item.case_id, [])),
+                    repeat=listing.is_repeat,
+                    previous_marac_dates=previous.get(listing.case_id, ()),
+                    children_in_household=listing.children,
+                    actions=tuple(action.entry for action in actions.get(listing.case_id, [])),
                     research=tuple(
                         ResearchEntry(
                             agency=agency_names.get(agency_id, ""),
-                            status=RESEARCH_LABELS[row.status if row else ResearchState.NOT_STARTED],
-                            note=protector.open(row.note_enc, NOTE_CONTEXT) if row is not None else None,
+                            status=RESEARCH_LABELS[status],
+                            note=protector.open(note_enc, NOTE_CONTEXT),
                         )
-                        for agency_id, row in cells
+                        for agency_id, (status, note_enc) in cells
                     ),
                     starts_at=datetime.fromisoformat(line["starts_at"]),
                 ),
             )
         )
-    recipients = await load_recipients(session, conference, area, attending)
+    recipients = await load_recipients(session, conference, area, attending, agency_names)
     exclusions = await exclusions_for_cases(session, _mentioned_cases(snapshot))
     chair = next((r for r in recipients if r.role == "Chair"), None)
     return ConferencePacks(

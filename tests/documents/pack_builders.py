@@ -123,7 +123,7 @@ async def run_agenda_sweeps(runtime: Runtime) -> None:
         await job.function(runtime)
 
 
-async def _series_and_conference(
+async def series_and_conference(
     runtime: Runtime, area: Area, agencies: list[Agency], reps: list[User], chair: User, **rules: Any
 ) -> tuple[uuid.UUID, Conference]:
     data = schemas.ConferenceSeriesCreate(
@@ -266,7 +266,7 @@ async def build_pack_world(runtime: Runtime) -> PackWorld:
             runtime, area, f"{key}@{area_name}.example", roles, agencies[agency]
         )
     reps = [users[k] for k in ("police.rep", "police.rep2", "care.rep", "housing.rep")]
-    series_id, conference = await _series_and_conference(
+    series_id, conference = await series_and_conference(
         runtime, area, list(agencies.values()), reps, users["chair"]
     )
     world = PackWorld(area, agencies, users, tokens, series_id, conference)

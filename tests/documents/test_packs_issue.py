@@ -17,6 +17,7 @@ from marac.agenda.documents_models import BriefingPack
 from marac.agenda.models import ResearchState, SeriesRepresentative
 from marac.agenda.packs_jobs import issue_briefing_packs
 from marac.agenda.packs_relevance import mark_relevant
+from marac.audit import AuditEvent
 from marac.clock import FixedClock
 from marac.notify.models import Notification
 from marac.runtime import Runtime
@@ -99,6 +100,12 @@ async def test_each_person_gets_a_marked_copy_addressed_to_them_without_cases_ke
     assert world.references["A"] not in whole_text(packs["police.rep2"].content)
     assert world.references["A"] in whole_text(packs["police.rep"].content)
     assert len({pack.reference for pack in packs.values()}) == len(packs)
+    # The audit log says which copy reference went to whom, so a leaked copy leads to its recipient.
+    async with runtime.transaction() as session:
+        [issue] = list(await session.scalars(select(AuditEvent).where(AuditEvent.action == "pack.issue")))
+    assert {copy["reference"]: copy["recipient_user_id"] for copy in issue.detail["copies"]} == {
+        pack.reference: str(pack.recipient_user_id) for pack in packs.values()
+    }
 
 
 async def test_a_copy_shows_the_case_facts_research_notes_and_open_actions(
