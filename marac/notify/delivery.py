@@ -27,7 +27,6 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from email.message import EmailMessage
 
 from sqlalchemy import ColumnElement, and_, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -35,7 +34,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from marac.access.models import User
 from marac.clock import Clock
 from marac.db import transaction
-from marac.notify.mime import build_message
+from marac.notify.mime import RawMail, build_raw
 from marac.notify.models import DeliveryStatus, Notification
 from marac.notify.outbox import excluded_user_ids
 from marac.notify.transports import ServerUnavailable, Transport, TransportError
@@ -156,9 +155,9 @@ async def claim_due(
     return list(rows.all())
 
 
-def to_email(row: Notification, sender: str) -> EmailMessage:
+def to_mail(row: Notification, sender: str) -> RawMail:
     """The email for an outbox row; the same row always gives the same bytes (same Message-ID too)."""
-    return build_message(
+    return build_raw(
         subject=row.subject,
         sender=sender,
         to=[row.recipient_address],
@@ -236,10 +235,10 @@ async def _send(
     transport: Transport, rows: Sequence[Notification], sender: str
 ) -> list[tuple[Notification, TransportError | None]]:
     results: list[tuple[Notification, TransportError | None]] = []
-    ready: list[tuple[Notification, EmailMessage]] = []
+    ready: list[tuple[Notification, RawMail]] = []
     for row in rows:
         try:
-            ready.append((row, to_email(row, sender)))
+            ready.append((row, to_mail(row, sender)))
         except ValueError as exc:  # a stored row that cannot make a valid message: no retry will help
             results.append((row, TransportError(f"cannot build the message: {exc}", temporary=False)))
     if ready:

@@ -19,7 +19,7 @@ from marac.agenda.models import Conference, ConferenceStatus
 from marac.demo import DemoContext
 from marac.errors import MaracError
 from marac.notify import feeds, jobs, services
-from marac.notify.delivery import to_email
+from marac.notify.delivery import to_mail
 from marac.notify.models import DeliveryStatus, Invitation, Notification, Response
 from marac.notify.transports import FileTransport
 
@@ -53,7 +53,7 @@ async def export_sent(ctx: DemoContext, mail_dir: Path) -> int:
         ).all()
     transport = FileTransport(mail_dir)
     sender = ctx.runtime.settings.mail.sender
-    outcomes = await transport.send_many([to_email(row, sender) for row in sent])
+    outcomes = await transport.send_many([to_mail(row, sender) for row in sent])
     return sum(1 for outcome in outcomes if outcome is None)
 
 

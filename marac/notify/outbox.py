@@ -126,8 +126,9 @@ async def enqueue_many(
     now = clock.now()
     domain = message_domain(settings)
     values = [_row(draft, now, domain) for draft in drafts if draft.key in allowed]
-    for start in range(0, len(values), _CHUNK):  # keeps every statement within the backends' limits
-        await session.execute(_insert_ignoring_duplicates(session, values[start : start + _CHUNK]))
+    if values:
+        # One statement, many parameter sets: compiled once and cached, whatever the number of rows.
+        await session.execute(_insert_ignoring_duplicates(session), values)
     keys = [draft.key for draft in drafts]
     found: dict[str, Notification] = {}
     for start in range(0, len(keys), _CHUNK):
@@ -194,14 +195,12 @@ def _row(draft: Draft, now: datetime, domain: str) -> dict[str, Any]:
     }
 
 
-def _insert_ignoring_duplicates(session: AsyncSession, values: list[dict[str, Any]]) -> Any:
+def _insert_ignoring_duplicates(session: AsyncSession) -> Any:
     table = Notification.__table__
     assert isinstance(table, Table)
     if session.get_bind().dialect.name == "postgresql":
-        return (
-            postgresql.insert(table).values(values).on_conflict_do_nothing(index_elements=["idempotency_key"])
-        )
-    return sqlite.insert(table).values(values).on_conflict_do_nothing(index_elements=["idempotency_key"])
+        return postgresql.insert(table).on_conflict_do_nothing(index_elements=["idempotency_key"])
+    return sqlite.insert(table).on_conflict_do_nothing(index_elements=["idempotency_key"])
 
 
 __all__ = ["Draft", "enqueue", "enqueue_many", "excluded_user_ids", "message_domain"]

@@ -25,12 +25,27 @@ from pathlib import Path
 from typing import Literal, Protocol
 from urllib.parse import parse_qs, unquote, urlsplit
 
+from marac.notify.mime import RawMail
 from marac.settings import MailSettings
 
 log = logging.getLogger(__name__)
 
 StartTls = Literal["auto", "required", "never"]
 _STARTTLS_MODES: dict[str, StartTls] = {"auto": "auto", "required": "required", "never": "never"}
+
+
+# A message as the transports take it: built (EmailMessage) or already flattened with its envelope.
+Mail = EmailMessage | RawMail
+
+
+def _message_id(message: Mail) -> str:
+    return message.message_id if isinstance(message, RawMail) else str(message["Message-ID"] or "")
+
+
+def _deliver(smtp: smtplib.SMTP, message: Mail) -> dict[str, tuple[int, bytes]]:
+    if isinstance(message, RawMail):
+        return smtp.sendmail(message.sender, list(message.recipients), message.data)
+    return smtp.send_message(message)
 
 
 class TransportError(Exception):
@@ -45,11 +60,11 @@ class TransportError(Exception):
 class Transport(Protocol):
     """Hands finished messages to the next hop."""
 
-    async def send(self, message: EmailMessage) -> None:
+    async def send(self, message: Mail) -> None:
         """Send one message or raise :class:`TransportError`."""
         ...
 
-    async def send_many(self, messages: Sequence[EmailMessage]) -> list[TransportError | None]:
+    async def send_many(self, messages: Sequence[Mail]) -> list[TransportError | None]:
         """Send a batch; one outcome per message, in order (None means sent)."""
         ...
 
@@ -129,13 +144,13 @@ class SmtpTransport:
             local_hostname=options.get("helo"),
         )
 
-    async def send(self, message: EmailMessage) -> None:
+    async def send(self, message: Mail) -> None:
         """Send one message over the shared connection."""
         outcome = (await self.send_many([message]))[0]
         if outcome is not None:
             raise outcome
 
-    async def send_many(self, messages: Sequence[EmailMessage]) -> list[TransportError | None]:
+    async def send_many(self, messages: Sequence[Mail]) -> list[TransportError | None]:
         """Send a batch in one worker thread over one connection (the fast path for the outbox)."""
         return await asyncio.to_thread(self._send_batch, list(messages))
 
@@ -147,7 +162,7 @@ class SmtpTransport:
         with self._lock:
             self._drop(polite=True)
 
-    def _send_batch(self, messages: list[EmailMessage]) -> list[TransportError | None]:
+    def _send_batch(self, messages: list[Mail]) -> list[TransportError | None]:
         outcomes: list[TransportError | None] = []
         with self._lock:
             for index, message in enumerate(messages):
@@ -162,13 +177,13 @@ class SmtpTransport:
                     outcomes.append(error)
         return outcomes
 
-    def _send_one(self, message: EmailMessage) -> None:
+    def _send_one(self, message: Mail) -> None:
         reused = self._smtp is not None and time.monotonic() - self._last_used < self.idle_seconds
         if not reused:
             self._drop(polite=True)
         smtp = self._connection()
         try:
-            refused = smtp.send_message(message)
+            refused = _deliver(smtp, message)
         except (smtplib.SMTPServerDisconnected, ConnectionError) as exc:
             self._drop()
             if not reused:
@@ -178,7 +193,7 @@ class SmtpTransport:
             log.info("SMTP connection to %s:%s went stale; reconnecting", self.host, self.port)
             smtp = self._connection()
             try:
-                refused = smtp.send_message(message)
+                refused = _deliver(smtp, message)
             except smtplib.SMTPException as retry_exc:
                 raise self._failure(retry_exc) from retry_exc
             except OSError as retry_exc:
@@ -192,7 +207,7 @@ class SmtpTransport:
         self._last_used = time.monotonic()
         if refused:
             # Accepted for some recipients; retrying would send the others a duplicate.
-            log.warning("SMTP server refused some recipients of %s: %s", message["Message-ID"], refused)
+            log.warning("SMTP server refused some recipients of %s: %s", _message_id(message), refused)
 
     def _failure(self, exc: smtplib.SMTPException) -> TransportError:
         """Map an smtplib error to a TransportError; 4xx replies are temporary, 5xx permanent."""
@@ -294,18 +309,18 @@ class FileTransport:
             safe = f"{safe}-{hashlib.sha256(message_id.encode()).hexdigest()[:12]}"
         return self.directory / f"{safe}.eml"
 
-    async def send(self, message: EmailMessage) -> None:
+    async def send(self, message: Mail) -> None:
         """Write one message file."""
         await asyncio.to_thread(self._write, message)
 
-    async def send_many(self, messages: Sequence[EmailMessage]) -> list[TransportError | None]:
+    async def send_many(self, messages: Sequence[Mail]) -> list[TransportError | None]:
         """Write several message files; one outcome per message."""
         return await asyncio.to_thread(self._write_batch, list(messages))
 
     async def aclose(self) -> None:
         """Nothing to release."""
 
-    def _write_batch(self, messages: list[EmailMessage]) -> list[TransportError | None]:
+    def _write_batch(self, messages: list[Mail]) -> list[TransportError | None]:
         outcomes: list[TransportError | None] = []
         for message in messages:
             try:
@@ -315,12 +330,12 @@ class FileTransport:
                 outcomes.append(error)
         return outcomes
 
-    def _write(self, message: EmailMessage) -> None:
-        message_id = message["Message-ID"]
+    def _write(self, message: Mail) -> None:
+        message_id = _message_id(message)
         if not message_id:
             raise TransportError("message has no Message-ID to name its file", temporary=False)
-        target = self.path_for(str(message_id))
-        data = message.as_bytes(policy=email.policy.SMTP)
+        target = self.path_for(message_id)
+        data = message.data if isinstance(message, RawMail) else message.as_bytes(policy=email.policy.SMTP)
         try:
             self.directory.mkdir(parents=True, exist_ok=True)
             fd, tmp_name = tempfile.mkstemp(dir=self.directory, prefix=".tmp-", suffix=".eml")
@@ -345,6 +360,7 @@ def transport_from_settings(mail: MailSettings) -> SmtpTransport | FileTransport
 
 __all__ = [
     "FileTransport",
+    "Mail",
     "ServerUnavailable",
     "SmtpTransport",
     "StartTls",

@@ -11,7 +11,7 @@ import pytest
 from marac.access.models import User
 from marac.clock import FixedClock
 from marac.db import transaction
-from marac.notify.delivery import DeliveryPolicy, DeliveryReport, claim_due, deliver_due, to_email
+from marac.notify.delivery import DeliveryPolicy, DeliveryReport, claim_due, deliver_due, to_mail
 from marac.notify.models import DeliveryStatus
 from marac.notify.outbox import enqueue_many
 from marac.notify.transports import SmtpTransport
@@ -122,7 +122,7 @@ async def test_worker_killed_between_send_and_mark(
             session, runtime.clock.now(), worker="doomed", limit=1, lease=POLICY.lease
         )
     transport = SmtpTransport.from_url(smtp_server.url)
-    await transport.send(to_email(claimed, runtime.settings.mail.sender))
+    await transport.send(to_mail(claimed, runtime.settings.mail.sender))
     await transport.aclose()
 
     await sweep(runtime, smtp_server.url)  # within the lease: the claimed row is left alone

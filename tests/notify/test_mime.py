@@ -13,15 +13,15 @@ import pytest
 import vobject
 
 from marac.notify.ical import ConferenceEvent, feed, invitation
-from marac.notify.mime import build_message, calendar_method, make_message_id, marked_subject
+from marac.notify.mime import build_message, build_raw, calendar_method, make_message_id, marked_subject
 
 from .test_ical import sample
 
 SENT_AT = dt.datetime(2026, 2, 24, 9, 30, tzinfo=dt.UTC)
 
 
-def message(**overrides: Any) -> EmailMessage:
-    fields: dict[str, Any] = {
+def message_fields() -> dict[str, Any]:
+    return {
         "subject": "Conference on Tuesday 10 March — invitation",
         "sender": "MARAC North Shire <marac@northshire.example>",
         "to": ["dc.patel@police.example"],
@@ -31,7 +31,10 @@ def message(**overrides: Any) -> EmailMessage:
         "message_id": make_message_id("invite:7d1f0c1e:dc.patel:0", "marac.example"),
         "date": SENT_AT,
     }
-    return build_message(**(fields | overrides))
+
+
+def message(**overrides: Any) -> EmailMessage:
+    return build_message(**(message_fields() | overrides))
 
 
 def reparsed(built: EmailMessage) -> EmailMessage:
@@ -173,3 +176,39 @@ def test_invitation_email_matches_stored_sample(london_conference: ConferenceEve
     produced = message(calendar=invitation(london_conference, "REQUEST")).as_bytes(policy=policy.SMTP)
 
     assert produced == sample("invitation-request-email.eml", produced)
+
+
+def _as_received(data: bytes) -> tuple[dict[str, str], list[tuple[str, object, object, object]]]:
+    parsed = message_from_bytes(data, policy=policy.default)
+    headers = {name: str(value) for name, value in parsed.items() if name != "Content-Type"}
+    parts = [
+        (p.get_content_type(), sorted(p.get_params() or []), p.get_filename(), p.get_payload(decode=True))
+        for p in parsed.walk()
+    ]
+    return headers, parts
+
+
+@pytest.mark.parametrize(
+    "overrides",
+    [
+        {},
+        {"html": None},
+        {"subject": "Ärende MC-0042 — påminnelse om ett möte som har flyttats till en annan dag i veckan"},
+        {"sender": "MARAC Nörth Shire <marac@northshire.example>", "text": "Hé\n" + "x" * 200},
+        {"with_calendar": True},
+        {"with_calendar": True, "html": None},
+    ],
+)
+def test_the_fast_builder_reads_back_like_the_reference_one(
+    london_conference: ConferenceEvent, overrides: dict[str, Any]
+) -> None:
+    """The outbox sends build_raw's bytes; a mail client must see exactly what build_message describes."""
+    fields = dict(overrides)
+    if fields.pop("with_calendar", False):
+        fields["calendar"] = invitation(london_conference, "REQUEST")
+    reference = message(**fields).as_bytes(policy=policy.SMTP)
+    fast = build_raw(**(message_fields() | fields))
+
+    assert _as_received(fast.data) == _as_received(reference)
+    assert fast.data.count(b"\n") == fast.data.count(b"\r\n")
+    assert (fast.sender, fast.recipients) == ("marac@northshire.example", ("dc.patel@police.example",))
