@@ -141,12 +141,16 @@ async def run(url: str, count: int) -> float:
         transport = SmtpTransport.from_url(f"smtp://127.0.0.1:{port}")
         policy = DeliveryPolicy(batch_size=100, max_batches=10_000)
         began = time.perf_counter()
-        report = await deliver_due(runtime.sessions, runtime.clock, runtime.settings, transport, policy=policy)
+        report = await deliver_due(
+            runtime.sessions, runtime.clock, runtime.settings, transport, policy=policy
+        )
         elapsed = time.perf_counter() - began
         await transport.aclose()
         async with runtime.sessions() as session:
             sent = await session.scalar(
-                select(func.count()).select_from(Notification).where(Notification.status == DeliveryStatus.SENT)
+                select(func.count())
+                .select_from(Notification)
+                .where(Notification.status == DeliveryStatus.SENT)
             )
     finally:
         server.stop()

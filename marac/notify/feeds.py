@@ -197,7 +197,7 @@ async def fetch_feed(
         return FeedFetch(None, "", clock.now(), 0, 0, refused=True)
     now = clock.now()
     events, due = await _content(session, settings, user, actor, now, deadlines or agency_deadlines)
-    content_hash = hashlib.sha256(repr((events, due)).encode()).hexdigest()
+    content_hash = _content_hash(events, due)
     if token.content_hash != content_hash or token.content_changed_at is None:
         token.content_hash, token.content_changed_at = content_hash, now
     changed_at = token.content_changed_at
@@ -214,6 +214,16 @@ async def fetch_feed(
         return FeedFetch(None, etag, changed_at, len(events), len(due))
     body = _serialise(settings, events, due, changed_at)
     return FeedFetch(body, etag, changed_at, len(events), len(due))
+
+
+def _content_hash(events: Sequence[tuple[AreaMail, ConferenceFacts]], due: Sequence[FeedDeadline]) -> str:
+    """A digest of everything the feed shows (areas by their settings, conferences, deadlines)."""
+    digest = hashlib.sha256(repr(sorted({id(mail): mail for mail, _ in events}.values(), key=str)).encode())
+    digest.update(repr([conference for _, conference in events]).encode())
+    digest.update(
+        repr([(d.action_id.int, d.reference, d.case_reference, d.due_on.toordinal()) for d in due]).encode()
+    )
+    return digest.hexdigest()
 
 
 def _etags(header: str) -> set[str]:
@@ -255,7 +265,7 @@ async def _content(
     areas: dict[uuid.UUID, AreaMail] = {}
     events: list[tuple[AreaMail, ConferenceFacts]] = []
     for conference, series_name, area in rows:
-        mail = areas.setdefault(area.id, AreaMail.of(area, settings))
+        mail = areas.get(area.id) or areas.setdefault(area.id, AreaMail.of(area, settings))
         events.append((mail, facts(conference, series_name)))
     due: list[FeedDeadline] = []
     if user.agency_id is not None:

@@ -27,6 +27,8 @@ Method = Literal["REQUEST", "CANCEL"]
 EventStatus = Literal["CONFIRMED", "CANCELLED"]
 AttendeeRole = Literal["REQ-PARTICIPANT", "OPT-PARTICIPANT", "CHAIR", "NON-PARTICIPANT"]
 
+# Any whitespace (Unicode included) or control character; one regex search, since a feed checks thousands.
+_UNSAFE_IN_TOKEN = re.compile(r"[\s\x00-\x1f\x7f]")
 _EMAIL = re.compile(r"[^@\s<>\"(),;:\\\[\]]+@[^@\s<>\"(),;:\\\[\]]+")
 # Control characters are not allowed in iCalendar values (RFC 5545 §3.1); TAB is the one exception.
 _CONTROLS = {c: None for c in (*range(0x09), *range(0x0B, 0x20), 0x7F) if c != 0x0D}
@@ -242,12 +244,22 @@ def _check_email(value: str, what: str) -> None:
 
 def _check_token(value: str, what: str) -> None:
     """UIDs and URIs are written unescaped, so they must not contain spaces or control characters."""
-    if not value or any(c.isspace() or ord(c) < 0x20 or ord(c) == 0x7F for c in value):
+    if not value or _UNSAFE_IN_TOKEN.search(value):
         raise ValueError(f"{what} {value!r} must be non-empty without spaces or control characters")
 
 
 def _serialise(lines: Iterable[str]) -> bytes:
-    return b"".join(map(fold_line, lines))
+    # Most lines are short ASCII and need no folding: join those as text and encode once.
+    text = [(_fold_ascii(line) if line.isascii() else fold_line(line)[:-2].decode()) for line in lines]
+    text.append("")
+    return "\r\n".join(text).encode()
+
+
+def _fold_ascii(line: str) -> str:
+    """:func:`fold_line` for ASCII, where characters are octets: slices of 75, then 74 after the space."""
+    if len(line) <= 75:
+        return line
+    return "\r\n ".join([line[:75], *(line[i : i + 74] for i in range(75, len(line), 74))])
 
 
 def fold_line(line: str) -> bytes:
