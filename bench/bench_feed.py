@@ -80,7 +80,8 @@ async def seed(runtime: Runtime) -> str:
         await session.execute(
             insert(User).values(
                 id=user_id, email="police.rep@north.example", name="Pat Police", agency_id=agency_id,
-                active=True, is_system_admin=False, failed_logins=0, digest_mode=False, created_at=NOW, version=1,
+                active=True, is_system_admin=False, failed_logins=0, digest_mode=False, created_at=NOW,
+                version=1,
             )
         )  # fmt: skip
         await session.execute(
@@ -88,8 +89,9 @@ async def seed(runtime: Runtime) -> str:
         )
         await session.execute(
             insert(ConferenceSeries).values(
-                id=series_id, area_id=area_id, name="North Shire MARAC", kind="every_n_weeks", interval_weeks=2,
-                start_date=date(2025, 11, 25), start_time=datetime(2025, 1, 1, 10).time(), duration_minutes=180,
+                id=series_id, area_id=area_id, name="North Shire MARAC", kind="every_n_weeks",
+                interval_weeks=2, start_date=date(2025, 11, 25), start_time=datetime(2025, 1, 1, 10).time(),
+                duration_minutes=180,
                 holiday_policy="move", location="Committee Room 2, Civic Centre, Northtown",
                 online_link="https://meet.example/j/4815162342", minutes_per_case=12, cutoff_working_days=8,
                 publication_working_days=8, pack_working_days=2, active=True, created_at=NOW, version=1,
@@ -105,8 +107,9 @@ async def seed(runtime: Runtime) -> str:
                 insert(Conference).values(
                     id=conference_id, area_id=area_id, series_id=series_id, occurrence_date=starts.date(),
                     local_date=starts.date(), starts_at=starts, ends_at=starts + timedelta(hours=3),
-                    status="scheduled", extraordinary=False, rescheduled=False, cut_off=starts, publish_at=starts,
-                    packs_at=starts, capacity=15, minutes_per_case=12, location="Committee Room 2",
+                    status="scheduled", extraordinary=False, rescheduled=False, cut_off=starts,
+                    publish_at=starts, packs_at=starts, capacity=15, minutes_per_case=12,
+                    location="Committee Room 2",
                     ical_uid=f"conference-{conference_id}@marac.example", sequence=n % 3, agenda_version=0,
                     created_at=NOW, version=1,
                 )
@@ -132,8 +135,9 @@ async def seed(runtime: Runtime) -> str:
                 {
                     "id": uuid.uuid4(), "area_id": area_id, "case_id": cases[n % CASES],
                     "conference_id": conferences[n % 52], "reference": f"A-{n:04d}", "description_enc": "x",
-                    "owner_agency_id": agency_id, "deadline": date(2025, 12, 1) + timedelta(days=n * 700 // ACTIONS),
-                    "status": "open", "deadline_version": 1, "created_at": NOW, "updated_at": NOW, "version": 1,
+                    "owner_agency_id": agency_id, "status": "open", "deadline_version": 1,
+                    "deadline": date(2025, 12, 1) + timedelta(days=n * 700 // ACTIONS),
+                    "created_at": NOW, "updated_at": NOW, "version": 1,
                 }
                 for n in range(ACTIONS)
             ],
@@ -170,7 +174,8 @@ async def run(url: str, rounds: int) -> float:
         await engine.dispose()
     median, revalidated = statistics.median(full) * 1000, statistics.median(fresh) * 1000
     print(
-        f"{make_url(url).get_backend_name()}: feed of {len(events)} events ({len(first.content) // 1024} KiB): "
+        f"{make_url(url).get_backend_name()}: feed of {len(events)} events "
+        f"({len(first.content) // 1024} KiB): "
         f"full request median {median:.1f} ms, p90 {statistics.quantiles(full, n=10)[-1] * 1000:.1f} ms "
         f"(target <= {TARGET_MS:.0f}); 304 revalidation {revalidated:.1f} ms"
     )

@@ -159,7 +159,8 @@ async def run(url: str, count: int) -> float:
     rate = count / elapsed
     print(
         f"{make_url(url).get_backend_name()}: queued {count} invitations in {queueing * 1000:.0f} ms "
-        f"({count / queueing:.0f}/s); delivered in {elapsed:.2f} s = {rate:.0f} messages/s (target >= {TARGET:.0f})"
+        f"({count / queueing:.0f}/s); delivered in {elapsed:.2f} s = {rate:.0f} messages/s "
+        f"(target >= {TARGET:.0f})"
     )
     return rate
 

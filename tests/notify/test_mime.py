@@ -178,10 +178,10 @@ def test_invitation_email_matches_stored_sample(london_conference: ConferenceEve
     assert produced == sample("invitation-request-email.eml", produced)
 
 
-def _as_received(data: bytes) -> tuple[dict[str, str], list[tuple[str, object, object, object]]]:
+def _as_received(data: bytes) -> tuple[dict[str, str], list[tuple[object, ...]]]:
     parsed = message_from_bytes(data, policy=policy.default)
     headers = {name: str(value) for name, value in parsed.items() if name != "Content-Type"}
-    parts = [
+    parts: list[tuple[object, ...]] = [
         (p.get_content_type(), sorted(p.get_params() or []), p.get_filename(), p.get_payload(decode=True))
         for p in parsed.walk()
     ]
