@@ -15,8 +15,8 @@ from typing import TYPE_CHECKING
 from marac.access.guards import Actor
 
 if TYPE_CHECKING:
+    from marac.agenda.agenda_reads import AgendaView
     from marac.agenda.models import Conference
-    from marac.agenda.publication import AgendaView
 
 # How long a process trusts what it read: another process may publish a version or change an exclusion.
 CACHE_SECONDS = 1.0

@@ -21,6 +21,7 @@ from marac import audit
 from marac.access.area_settings import load_area_settings
 from marac.access.guards import Actor
 from marac.access.models import Agency, Area, User
+from marac.agenda.agenda_reads import load_agenda
 from marac.agenda.docx import (
     AgendaDoc,
     AgendaEntry,
@@ -30,7 +31,6 @@ from marac.agenda.docx import (
     Recipient,
     render,
 )
-from marac.agenda.publication import load_agenda
 from marac.clock import Clock
 from marac.errors import Conflict
 

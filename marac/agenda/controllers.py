@@ -295,9 +295,9 @@ class ConferenceController(Controller):
 
     @get("/agenda/versions", operation_id="listAgendaVersions")
     async def versions(
-        self, db: AsyncSession, actor: Actor, conference_id: uuid.UUID
+        self, db: AsyncSession, clock: Clock, actor: Actor, conference_id: uuid.UUID
     ) -> list[schemas.AgendaVersionOut]:
-        return [version_out(v) for v in await publication.list_versions(db, actor, conference_id)]
+        return [version_out(v) for v in await agenda_reads.list_versions(db, clock, actor, conference_id)]
 
     @get("/agenda.docx", operation_id="downloadAgenda", media_type=agenda_document.DOCX_MEDIA_TYPE)
     async def download(

@@ -14,12 +14,14 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from marac import audit
 from marac.access.guards import MANAGERS, Actor, require_role
 from marac.agenda.models import ConferenceNotice, NoticeKind
+from marac.cases.access import not_excluded
+from marac.cases.models import Referral
 from marac.clock import Clock
 from marac.errors import NotFound
 
@@ -97,9 +99,17 @@ async def mark_notices_sent(session: AsyncSession, notice_ids: Sequence[uuid.UUI
 async def list_notices(
     session: AsyncSession, actor: Actor, area_id: uuid.UUID, *, include_acknowledged: bool = False
 ) -> list[ConferenceNotice]:
-    """The area's notices for its coordinators, newest first."""
+    """The area's notices for its coordinators, newest first; none about a case the coordinator must
+    not receive."""
     require_role(actor, area_id, *MANAGERS, doing="see conference notices")
-    query = select(ConferenceNotice).where(ConferenceNotice.area_id == area_id)
+    query = (
+        select(ConferenceNotice)
+        .outerjoin(Referral, Referral.id == ConferenceNotice.referral_id)
+        .where(
+            ConferenceNotice.area_id == area_id,
+            or_(ConferenceNotice.referral_id.is_(None), not_excluded(actor, Referral.case_id)),
+        )
+    )
     if not include_acknowledged:
         query = query.where(ConferenceNotice.acknowledged_at.is_(None))
     query = query.order_by(ConferenceNotice.created_at.desc(), ConferenceNotice.id).limit(500)

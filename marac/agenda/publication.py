@@ -19,7 +19,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from marac import audit
-from marac.access.guards import OVERSEERS, Actor
+from marac.access.guards import Actor
 from marac.access.models import Agency
 from marac.agenda.agenda_cache import AGENDA_CACHE
 from marac.agenda.layout import (
@@ -35,14 +35,13 @@ from marac.agenda.notices import NewNotice, add_notices
 from marac.agenda.ordering import CASE_SECTIONS, SECTIONS, AgendaPlan
 from marac.agenda.previous_actions import PreviousAction, previous_incomplete_actions
 from marac.agenda.visibility import (
-    ensure_may_see_agenda,
     get_conference,
     hidden_case_ids,
     require_manager,
 )
 from marac.cases.models import Referral
 from marac.clock import Clock
-from marac.errors import Conflict, NotFound
+from marac.errors import Conflict
 
 SECTION_TITLES: dict[str, str] = {
     "introductions": "Introductions",
@@ -321,101 +320,3 @@ async def publish_now(
     return VersionSummary(
         version.number, version.published_at, [c for c in version.changes if c.get("case_id") not in hidden]
     )
-
-
-@dataclass(frozen=True)
-class AgendaView:
-    """An agenda as one person may see it: must-not-receive cases are left out."""
-
-    conference: Conference
-    number: int  # 0: a draft, not yet published
-    published_at: datetime | None
-    snapshot: dict[str, Any]
-    changes: list[dict[str, Any]]
-
-    @property
-    def draft(self) -> bool:
-        return self.number == 0
-
-
-def _without(snapshot: dict[str, Any], hidden: set[str]) -> dict[str, Any]:
-    if not hidden:
-        return snapshot
-    sections = [
-        {**section, "items": [line for line in section["items"] if line["case_id"] not in hidden]}
-        for section in snapshot["sections"]
-    ]
-    actions = [a for a in snapshot["previous_actions"] if a["case_id"] not in hidden]
-    return {**snapshot, "sections": sections, "previous_actions": actions}
-
-
-async def load_agenda(
-    session: AsyncSession, actor: Actor, conference_id: uuid.UUID, number: int | None = None
-) -> AgendaView:
-    """The agenda the actor may see (no audit entry: callers write the one that fits)."""
-    conference = await get_conference(session, actor, conference_id)
-    await ensure_may_see_agenda(session, actor, conference)
-    if conference.agenda_version == 0 or number == 0:
-        if not actor.has_role(conference.area_id, *OVERSEERS):
-            raise Conflict("The agenda of this conference has not been published yet")
-        if conference.status not in OPEN_STATUSES:
-            raise NotFound("agenda", conference_id)
-        plan, items, facts = await plan_for(session, conference)
-        snapshot = await build_snapshot(session, conference, plan, items, facts)
-        view = AgendaView(conference, 0, None, snapshot, [])
-    else:
-        wanted = number or conference.agenda_version
-        version = await session.scalar(
-            select(AgendaVersion).where(
-                AgendaVersion.conference_id == conference.id, AgendaVersion.number == wanted
-            )
-        )
-        if version is None:
-            raise NotFound("agenda version", wanted)
-        view = AgendaView(conference, version.number, version.published_at, version.snapshot, version.changes)
-    hidden = {str(case_id) for case_id in await hidden_case_ids(session, actor)}
-    if hidden:
-        view = AgendaView(
-            view.conference,
-            view.number,
-            view.published_at,
-            _without(view.snapshot, hidden),
-            [change for change in view.changes if change.get("case_id") not in hidden],
-        )
-    return view
-
-
-async def view_agenda(
-    session: AsyncSession, clock: Clock, actor: Actor, conference_id: uuid.UUID, number: int | None = None
-) -> AgendaView:
-    """The published agenda (or a given version; version 0 is the coordinator's live draft)."""
-    view = await load_agenda(session, actor, conference_id, number)
-    await audit.record(
-        session,
-        actor,
-        clock,
-        "agenda.view",
-        "conference",
-        conference_id,
-        area_id=view.conference.area_id,
-        detail={"version": view.number},
-    )
-    return view
-
-
-async def list_versions(
-    session: AsyncSession, actor: Actor, conference_id: uuid.UUID
-) -> list[VersionSummary]:
-    """Every published version, newest first, with what changed (as far as the actor may see)."""
-    conference = await get_conference(session, actor, conference_id)
-    await ensure_may_see_agenda(session, actor, conference)
-    hidden = {str(case_id) for case_id in await hidden_case_ids(session, actor)}
-    rows = await session.execute(
-        select(AgendaVersion.number, AgendaVersion.published_at, AgendaVersion.changes)
-        .where(AgendaVersion.conference_id == conference.id)
-        .order_by(AgendaVersion.number.desc())
-    )
-    return [
-        VersionSummary(number, at, [c for c in changes if c.get("case_id") not in hidden])
-        for number, at, changes in rows
-    ]

@@ -21,33 +21,30 @@ from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from sqlalchemy import Exists, func, insert, or_, select, text
+from sqlalchemy import func, insert, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from marac import audit
 from marac.access.guards import Actor
 from marac.agenda.layout import (
     OPEN_STATUSES,
-    ListingFacts,
     Rearrangement,
     capacity_of,
     item_candidate,
     listing_facts,
     relayout,
 )
-from marac.agenda.models import AgendaItem, Conference, ConferenceStatus, NoticeKind, Outcome
+from marac.agenda.models import AgendaItem, Conference, NoticeKind
 from marac.agenda.notices import NewNotice
 from marac.agenda.ordering import Candidate, build_agenda
 from marac.agenda.previous_actions import previous_incomplete_actions
 from marac.agenda.twelve_month import UNPLACED, list_twelve_month_notifications
-from marac.cases.models import Case, Referral, ReferralStatus
+from marac.agenda.waiting import Waiting, drop_withdrawn, waiting_referrals
 from marac.clock import Clock
 from marac.db import is_postgresql
 
 # Serialises queue sweeps across processes on PostgreSQL (SQLite serialises writers already).
 _QUEUE_LOCK_KEY = 0x6D61726171
-# An outcome that ends a referral's time on the agenda.
-_FINAL_OUTCOMES = (Outcome.HEARD, Outcome.WITHDRAWN)
 
 
 @dataclass
@@ -59,99 +56,8 @@ class QueueReport:
     overflowed: int = 0
     unplaced: int = 0
     notifications: int = 0
+    withdrawn: int = 0  # listed cases taken off an agenda: referral withdrawn or linked since
     conferences: set[uuid.UUID] = field(default_factory=set)
-
-
-@dataclass(frozen=True)
-class _Waiting:
-    referral_id: uuid.UUID
-    area_id: uuid.UUID
-    case_id: uuid.UUID
-    decided_at: datetime
-    reference: str
-    carried: bool
-    urgent: bool
-    facts: ListingFacts
-
-
-def _live_item() -> Exists:
-    """An item that keeps a referral off the queue: at a meeting still to come, or heard/withdrawn."""
-    return (
-        select(AgendaItem.id)
-        .join(Conference, Conference.id == AgendaItem.conference_id)
-        .where(
-            AgendaItem.referral_id == Referral.id,
-            AgendaItem.notification_only.is_(False),
-            or_(
-                Conference.status.in_(
-                    (ConferenceStatus.SCHEDULED, ConferenceStatus.PUBLISHED, ConferenceStatus.HELD)
-                ),
-                AgendaItem.outcome.in_(_FINAL_OUTCOMES),
-            ),
-        )
-        .exists()
-    )
-
-
-def _was_listed() -> Exists:
-    """Listed before at a meeting now closed (deferred or not heard there): it is carried over."""
-    return (
-        select(AgendaItem.id)
-        .join(Conference, Conference.id == AgendaItem.conference_id)
-        .where(
-            AgendaItem.referral_id == Referral.id,
-            AgendaItem.notification_only.is_(False),
-            Conference.status == ConferenceStatus.CLOSED,
-        )
-        .exists()
-    )
-
-
-async def waiting_referrals(
-    session: AsyncSession, area_ids: Collection[uuid.UUID] | None = None
-) -> list[_Waiting]:
-    """Accepted referrals that are on no live agenda, oldest acceptance first, with what ordering needs."""
-    query = (
-        select(
-            Referral.id,
-            Referral.area_id,
-            Referral.case_id,
-            Referral.decided_at,
-            Referral.submitted_at,
-            Referral.reference,
-            _was_listed().label("carried"),
-            Referral.urgent,
-            Case.reference,
-            Referral.has_children,
-            Case.children_in_household,
-            Referral.is_repeat,
-            Referral.risk_rank,
-        )
-        .join(Case, Case.id == Referral.case_id)
-        .where(
-            Referral.status == ReferralStatus.ACCEPTED,
-            Referral.linked_to_id.is_(None),
-            Referral.heard_on.is_(None),  # heard before this service (or at a meeting): not waiting
-            ~_live_item(),
-        )
-    )
-    if area_ids is not None:
-        query = query.where(Referral.area_id.in_(list(area_ids)))
-    waiting = [
-        _Waiting(
-            referral_id=row[0],
-            area_id=row[1],
-            case_id=row[2],
-            decided_at=row[3] or row[4],
-            reference=row[5],
-            carried=bool(row[6]),
-            urgent=bool(row[7]),
-            facts=ListingFacts(row[5], row[8], bool(row[9] or row[10]), row[11], row[12], row[4]),
-        )
-        for row in await session.execute(query)
-    ]
-    waiting.sort(key=lambda w: (w.decided_at, str(w.referral_id)))
-    return waiting
 
 
 @dataclass
@@ -202,7 +108,7 @@ async def _open_slots(
     return slots
 
 
-def _place(waiting: _Waiting, slots: list[_Slot]) -> tuple[_Slot | None, _Slot | None]:
+def _place(waiting: Waiting, slots: list[_Slot]) -> tuple[_Slot | None, _Slot | None]:
     """(first conference the referral was due at, conference it is placed in)."""
     if waiting.carried:
         # Carried over: the very next meeting, at the top, whatever its cut-off and room.
@@ -232,8 +138,9 @@ async def queue_waiting_referrals(
     if is_postgresql(session):
         await session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _QUEUE_LOCK_KEY})
     report = QueueReport()
+    report.withdrawn = await drop_withdrawn(session, work, area_ids)
     waiting = await waiting_referrals(session, area_ids)
-    by_area: dict[uuid.UUID, list[_Waiting]] = defaultdict(list)
+    by_area: dict[uuid.UUID, list[Waiting]] = defaultdict(list)
     for referral in waiting:
         by_area[referral.area_id].append(referral)
     slots = await _open_slots(session, list(by_area), now) if by_area else {}
@@ -310,7 +217,7 @@ async def queue_waiting_referrals(
     return report
 
 
-def _urgent_notice(referral: _Waiting, chosen: _Slot | None) -> NewNotice:
+def _urgent_notice(referral: Waiting, chosen: _Slot | None) -> NewNotice:
     listed = f" It is listed for {chosen.day}." if chosen else ""
     return NewNotice(
         area_id=referral.area_id,
@@ -327,7 +234,7 @@ async def _write_listings(
     session: AsyncSession,
     work: Rearrangement,
     touched: list[_Slot],
-    waiting: dict[uuid.UUID, _Waiting],
+    waiting: dict[uuid.UUID, Waiting],
     now: datetime,
 ) -> None:
     """Lay out every conference that gained cases and write new and moved items in bulk."""

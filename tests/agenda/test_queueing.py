@@ -11,9 +11,10 @@ from sqlalchemy import func, select
 
 from marac.agenda.models import AgendaItem, ConferenceNotice, NoticeKind
 from marac.agenda.series import SeriesDetail
+from marac.cases.models import Referral, ReferralStatus
 from marac.clock import FixedClock
 from marac.runtime import Runtime
-from tests.agenda.factories import accepted_referral, conferences_of, items_of, monthly_series, sweep
+from tests.agenda.factories import accepted_referral, conferences_of, exclude, items_of, monthly_series, sweep
 from tests.factories import World
 
 # The December 2026 meeting (Tuesday 8th, 10:00) closes its list at 17:00 on Thursday 26 November.
@@ -173,3 +174,47 @@ async def test_a_case_heard_twelve_months_ago_is_listed_for_notification_only(
         True,
     )
     assert notice.starts_at == notice.ends_at  # read out, not discussed
+
+
+async def test_a_referral_withdrawn_after_listing_leaves_the_published_agenda_in_a_new_version(
+    client: AsyncTestClient, runtime: Runtime, clock: FixedClock, world: World, series: SeriesDetail
+) -> None:
+    kept = await accepted_referral(runtime, world.area, world.police, DECEMBER_CUT_OFF - MINUTE)
+    gone = await accepted_referral(runtime, world.area, world.police, DECEMBER_CUT_OFF - 2 * MINUTE)
+    clock.set(DECEMBER_CUT_OFF)
+    await sweep(runtime)
+    async with runtime.transaction() as session:
+        referral = await session.get(Referral, gone.id)
+        assert referral is not None
+        referral.status = ReferralStatus.WITHDRAWN
+    clock.advance(hours=1)
+    await sweep(runtime)
+    december = (await conferences_of(runtime, series.series.id))[0]
+    assert [i.referral_id for i in await items_of(runtime, december.id)] == [kept.id]
+    agenda = (
+        await client.get(f"/api/v1/conferences/{december.id}/agenda", headers=world.auth("chair"))
+    ).json()
+    assert agenda["version"] == 2
+    assert [c["change"] for c in agenda["changes"]] == ["removed"]
+
+
+async def test_a_coordinator_on_a_must_not_receive_list_gets_no_notice_about_that_case(
+    client: AsyncTestClient, runtime: Runtime, clock: FixedClock, world: World
+) -> None:
+    await monthly_series(runtime, world.area, [world.police], max_cases=1)
+    first = await accepted_referral(runtime, world.area, world.police, datetime(2026, 11, 23, 9, tzinfo=UTC))
+    second = await accepted_referral(
+        runtime, world.area, world.police, datetime(2026, 11, 23, 10, tzinfo=UTC)
+    )
+    await exclude(runtime, second.case_id, world.users["coordinator"].id, clock.now())
+    await sweep(runtime)  # the second overflows: a notice names it
+    path = f"/api/v1/areas/{world.area.id}/conference-notices"
+
+    async def notices(key: str) -> list[dict[str, str]]:
+        response = await client.get(path, headers=world.auth(key))
+        notices: list[dict[str, str]] = response.json()
+        return notices
+
+    assert [n["referral_id"] for n in await notices("admin")] == [str(second.id)]
+    assert await notices("coordinator") == []
+    assert first.id != second.id
