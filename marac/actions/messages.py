@@ -8,10 +8,13 @@ per area and number of lines with markers in place of the lines, and each messag
 
 from __future__ import annotations
 
-import html
+import re
 import uuid
 from dataclasses import dataclass
 from datetime import date
+from functools import lru_cache
+
+from markupsafe import escape
 
 from marac.actions.reminders import DUE, ESCALATION, days_before, overdue_days
 from marac.notify.messages import AreaMail, render
@@ -21,6 +24,7 @@ _LINE = "\x1fline-{}\x1f"
 _LINK = "\x1flink\x1f"
 
 
+@lru_cache(maxsize=4096)
 def day_label(day: date) -> str:
     """``Tue 1 Dec 2026``: unambiguous in every locale's reading."""
     return f"{day:%a} {day.day} {day:%b %Y}"
@@ -67,26 +71,56 @@ def summary(kind: str, facts: ActionFacts) -> str:
     return f"{head}: escalated, still open after its deadline of {day_label(facts.deadline)}"
 
 
+_MARKER = re.compile("\x1f(line-[0-9]+|link)\x1f")
+
+
+@dataclass(frozen=True, slots=True)
+class _Frame:
+    """A rendered template split at its markers: literal parts, with the slots' positions and names."""
+
+    parts: tuple[str, ...]
+    slots: tuple[tuple[int, str], ...]
+
+    @classmethod
+    def split(cls, rendered: str) -> _Frame:
+        parts = tuple(_MARKER.split(rendered))  # captured slot names land at the odd positions
+        return cls(parts, tuple((index, parts[index]) for index in range(1, len(parts), 2)))
+
+    def fill(self, values: dict[str, str]) -> str:
+        out = list(self.parts)
+        for index, name in self.slots:
+            out[index] = values[name]
+        return "".join(out)
+
+
+@lru_cache(maxsize=1024)
+def _frames(area: AreaMail, count: int) -> tuple[_Frame, _Frame]:
+    """The notice template rendered for an area with markers for ``count`` lines and the link.
+
+    Cached for the process: an area's frame changes only with its settings, which are part of the key.
+    """
+    markers = [_LINE.format(index) for index in range(count)]
+    text, markup = render("notice", area.context(lines=markers, link=_LINK))
+    return _Frame.split(text), _Frame.split(markup)
+
+
 class Composer:
-    """Builds the drafts of one area's messages (holds the rendered frames, so keep one per sweep)."""
+    """Builds the drafts of one area's messages."""
 
     def __init__(self, area: AreaMail) -> None:
         self.area = area
-        self._frames: dict[int, tuple[str, str]] = {}
+        self._frames: dict[int, tuple[_Frame, _Frame]] = {}
 
     def body(self, lines: list[str], link: str) -> tuple[str, str]:
         """``(text, html)`` of the notice template with ``lines`` and ``link`` filled in."""
-        frame = self._frames.get(len(lines))
-        if frame is None:
-            markers = [_LINE.format(index) for index in range(len(lines))]
-            frame = render("notice", self.area.context(lines=markers, link=_LINK))
-            self._frames[len(lines)] = frame
-        text, markup = frame
-        for index, line in enumerate(lines):
-            marker = _LINE.format(index)
-            text = text.replace(marker, line)
-            markup = markup.replace(marker, html.escape(line))
-        return text.replace(_LINK, link), markup.replace(_LINK, html.escape(link))
+        frames = self._frames.get(len(lines))
+        if frames is None:
+            frames = self._frames[len(lines)] = _frames(self.area, len(lines))
+        plain = {f"line-{index}": line for index, line in enumerate(lines)}
+        plain["link"] = link
+        # markupsafe, as the template itself escapes: the result is exactly what rendering gives.
+        escaped = {name: str(escape(value)) for name, value in plain.items()}
+        return frames[0].fill(plain), frames[1].fill(escaped)
 
     def draft(
         self,

@@ -132,8 +132,11 @@ class ActionReminder(UUIDPrimaryKey, Base):
     scheduled_at: Mapped[datetime]
     sent_at: Mapped[datetime | None] = mapped_column(default=None)
     cancelled_at: Mapped[datetime | None] = mapped_column(default=None)
-    # How it went: "sent", "digest" (part of a daily digest), or "no_recipient" (nobody may receive it).
+    # How it went: "sent", "digest" (part of a daily digest), "no_recipient" (nobody may receive it)
+    # or "cancelled".
     outcome: Mapped[str | None] = mapped_column(String(20), default=None)
+    # The outbox key of the digest it went in; a single email's key follows from the row itself:
+    # reminder:{action_id}:{kind}:{deadline_version} (with ":{recipient}" for several chairs).
     notification_key: Mapped[str | None] = mapped_column(String(200), default=None)
 
 

@@ -125,16 +125,20 @@ def plan_reminders(deadline: date, policy: ReminderPolicy, now: datetime) -> lis
     return sorted(planned, key=lambda reminder: reminder.scheduled_at)
 
 
-def insert_ignoring_duplicates(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> Any:
-    """``INSERT … ON CONFLICT DO NOTHING`` into ``action_reminder``: planning twice plans once."""
+async def insert_ignoring_duplicates(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> None:
+    """``INSERT … ON CONFLICT DO NOTHING`` into ``action_reminder``: planning twice plans once.
+
+    Rows go as parameters of one cached statement (executemany), not as a statement per batch.
+    """
+    if not rows:
+        return
     table = ActionReminder.__table__
     assert isinstance(table, Table)
     dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
-    return (
-        dialect.insert(table)
-        .values(list(rows))
-        .on_conflict_do_nothing(index_elements=["action_id", "kind", "deadline_version"])
+    statement = dialect.insert(table).on_conflict_do_nothing(
+        index_elements=["action_id", "kind", "deadline_version"]
     )
+    await session.execute(statement, list(rows))
 
 
 def reminder_rows(
@@ -173,8 +177,5 @@ async def plan_for(session: AsyncSession, action: Action, policy: ReminderPolicy
     """Plan the reminders of the action's current deadline; older versions' rows are cancelled."""
     await cancel_pending(session, action.id, now, keep_version=action.deadline_version)
     planned = plan_reminders(action.deadline, policy, now)
-    if planned:
-        await session.execute(
-            insert_ignoring_duplicates(session, reminder_rows(action.id, action.deadline_version, planned))
-        )
+    await insert_ignoring_duplicates(session, reminder_rows(action.id, action.deadline_version, planned))
     return len(planned)

@@ -80,15 +80,12 @@ async def _open_actions(session: AsyncSession, conference: Conference) -> list[A
     return list(rows.all())
 
 
-def _mark(session: AsyncSession, rows: list[dict[str, Any]]) -> Any:
+async def _mark(session: AsyncSession, rows: list[dict[str, Any]]) -> None:
     table = StatusRequest.__table__
     assert isinstance(table, Table)
     dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
-    return (
-        dialect.insert(table)
-        .values(rows)
-        .on_conflict_do_nothing(index_elements=["conference_id", "agency_id"])
-    )
+    statement = dialect.insert(table).on_conflict_do_nothing(index_elements=["conference_id", "agency_id"])
+    await session.execute(statement, rows)
 
 
 async def request_for_conference(
@@ -148,7 +145,7 @@ async def request_for_conference(
             )
         )
     queued = await enqueue_many(session, FixedClock(now), settings, drafts)
-    await session.execute(_mark(session, marks))
+    await _mark(session, marks)
     return sum(1 for row in queued if row is not None)
 
 

@@ -8,22 +8,24 @@ leaves nothing claimed, and a second sweep finds the rows still due.  Each email
 
 People who chose the daily digest get one email listing their reminders.  Their reminders go out at
 the area's reminder hour; one that falls due later in the day (planned late, or deferred) waits for
-the next day's digest.
+the next day's digest.  :func:`sweep_all` first sends the single emails batch by batch, passing over
+digest rows, then takes every digest row in one last transaction, so that a person's reminders are
+not split between batches.
 """
 
 from __future__ import annotations
 
 import hashlib
 import uuid
-from collections import Counter
-from collections.abc import Callable
+from collections import Counter, defaultdict
+from collections.abc import Callable, Sequence
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Row, select, update
+from sqlalchemy import select, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from marac import audit
@@ -66,11 +68,15 @@ class SweepReport:
     no_recipient: int = 0
     emails: int = 0
     kinds: Counter[str] = field(default_factory=Counter)
+    # Rows left for the digest pass, and where the batch ended (to continue after it).
+    digest_rows: list[uuid.UUID] = field(default_factory=list)
+    last: tuple[datetime, uuid.UUID] | None = None
 
     def add(self, other: SweepReport) -> None:
         for name in ("claimed", "sent", "in_digest", "deferred", "cancelled", "no_recipient", "emails"):
             setattr(self, name, getattr(self, name) + getattr(other, name))
         self.kinds.update(other.kinds)
+        self.digest_rows.extend(other.digest_rows)
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,8 +96,31 @@ def _area_context(area: Area, settings: Settings, now: datetime) -> _AreaContext
     return _AreaContext(policy, Composer(AreaMail.of(area, settings)), cutoff, following)
 
 
-def _due_rows(now: datetime, limit: int) -> Any:
-    return (
+class _Due(NamedTuple):
+    """One claimed reminder with what deciding about it needs (columns of :func:`_due_rows`, in order)."""
+
+    id: uuid.UUID
+    kind: str
+    deadline_version: int
+    scheduled_at: datetime
+    action_id: uuid.UUID
+    area_id: uuid.UUID
+    case_id: uuid.UUID
+    reference: str
+    status: ActionStatus
+    current_version: int
+    deadline: date
+    owner_agency_id: uuid.UUID
+    owner_user_id: uuid.UUID | None
+    case_reference: str
+    chair_user_id: uuid.UUID | None
+    agreed_on: date
+
+
+def _due_rows(
+    now: datetime, limit: int, after: tuple[datetime, uuid.UUID] | None, only: Sequence[uuid.UUID] | None
+) -> Any:
+    query = (
         select(
             ActionReminder.id,
             ActionReminder.kind,
@@ -118,19 +147,24 @@ def _due_rows(now: datetime, limit: int) -> Any:
             ActionReminder.cancelled_at.is_(None),
             ActionReminder.scheduled_at <= now,
         )
-        .order_by(ActionReminder.scheduled_at)
+        .order_by(ActionReminder.scheduled_at, ActionReminder.id)
         .limit(limit)
         .with_for_update(skip_locked=True, of=ActionReminder)
     )
+    if after is not None:
+        query = query.where(tuple_(ActionReminder.scheduled_at, ActionReminder.id) > tuple_(*after))
+    if only is not None:
+        query = query.where(ActionReminder.id.in_(only))
+    return query
 
 
-def _key(row: Row[Any], recipient: Recipient, many: bool) -> str:
+def _key(row: _Due, recipient: Recipient, many: bool) -> str:
     base = f"reminder:{row.action_id}:{row.kind}:{row.deadline_version}"
     # Several chairs share one escalation: each gets their own key.
     return f"{base}:{recipient.user_id or recipient.email}" if many else base
 
 
-def _next_in_chain(row: Row[Any], policy: ReminderPolicy, now: datetime) -> PlannedReminder | None:
+def _next_in_chain(row: _Due, policy: ReminderPolicy, now: datetime) -> PlannedReminder | None:
     following = next_overdue(row.kind, row.deadline, policy)
     if following is None or following.scheduled_at >= now:
         return following
@@ -143,30 +177,24 @@ def _next_in_chain(row: Row[Any], policy: ReminderPolicy, now: datetime) -> Plan
 class _Batch:
     """The decisions about one batch of claimed rows, written out together at the end."""
 
-    def __init__(self, now: datetime) -> None:
+    def __init__(self, now: datetime, *, digests: bool) -> None:
         self.now = now
+        self.make_digests = digests
         self.report = SweepReport()
         self.drafts: list[Draft] = []
-        self.finished: list[dict[str, Any]] = []
-        self.deferred: list[dict[str, Any]] = []
+        # Row ids by (outcome, notification key) and deferred row ids by their new time: a few
+        # set-based UPDATEs instead of one per row.
+        self.finished: dict[tuple[str, str | None], list[uuid.UUID]] = defaultdict(list)
+        self.deferred: dict[datetime, list[uuid.UUID]] = defaultdict(list)
         self.chained: list[dict[str, Any]] = []
-        self.digests: dict[tuple[uuid.UUID, uuid.UUID], list[tuple[Row[Any], ActionFacts]]] = {}
+        self.digests: dict[tuple[uuid.UUID, uuid.UUID], list[tuple[_Due, ActionFacts]]] = {}
         self.digest_to: dict[tuple[uuid.UUID, uuid.UUID], Recipient] = {}
 
-    def finish(self, row: Row[Any], outcome: str, key: str | None = None) -> None:
-        cancelled = outcome == "cancelled"
-        self.finished.append(
-            {
-                "id": row.id,
-                "outcome": outcome,
-                "notification_key": key,
-                "sent_at": None if cancelled else self.now,
-                "cancelled_at": self.now if cancelled else None,
-            }
-        )
+    def finish(self, row_id: uuid.UUID, outcome: str, key: str | None = None) -> None:
+        self.finished[(outcome, key)].append(row_id)
 
 
-def _facts(row: Row[Any], directory: Directory) -> ActionFacts:
+def _facts(row: _Due, directory: Directory) -> ActionFacts:
     agency = directory.agencies.get(row.owner_agency_id)
     return ActionFacts(
         action_id=row.action_id,
@@ -181,10 +209,10 @@ def _facts(row: Row[Any], directory: Directory) -> ActionFacts:
 
 
 def _decide(
-    batch: _Batch, row: Row[Any], area: _AreaContext, directory: Directory, excluded: set[uuid.UUID]
+    batch: _Batch, row: _Due, area: _AreaContext, directory: Directory, excluded: set[uuid.UUID]
 ) -> None:
     if row.status != ActionStatus.OPEN or row.deadline_version != row.current_version:
-        batch.finish(row, "cancelled")
+        batch.finish(row.id, "cancelled")
         batch.report.cancelled += 1
         return
     if row.kind == ESCALATION:
@@ -193,7 +221,7 @@ def _decide(
         owner = directory.owner(row.owner_agency_id, row.owner_user_id, excluded)
         recipients = [owner] if owner is not None else []
     if not recipients:
-        batch.finish(row, "no_recipient")
+        batch.finish(row.id, "no_recipient")
         batch.report.no_recipient += 1
         return
     facts = _facts(row, directory)
@@ -205,8 +233,11 @@ def _decide(
     if waiting and row.scheduled_at > area.digest_cutoff:
         # Came due after today's digest: tomorrow's digest takes it (immediate copies are keyed, so
         # handling the row again tomorrow does not send them twice).
-        batch.deferred.append({"id": row.id, "scheduled_at": area.next_digest})
+        batch.deferred[area.next_digest].append(row.id)
         batch.report.deferred += 1
+        return
+    if waiting and not batch.make_digests:
+        batch.report.digest_rows.append(row.id)  # the digest pass takes it, with the person's others
         return
     for recipient in waiting:
         assert recipient.user_id is not None  # only users choose digests
@@ -217,16 +248,16 @@ def _decide(
     if following is not None:
         batch.chained.extend(reminder_rows(row.action_id, row.deadline_version, [following]))
     if immediate:
-        batch.finish(row, "sent", _key(row, immediate[0], many))
+        # The key of a single email follows from the row (reminder:{action}:{kind}:{version}).
+        batch.finish(row.id, "sent")
         batch.report.sent += 1
     else:
-        batch.finish(row, "digest")
-        batch.report.in_digest += 1
+        batch.report.in_digest += 1  # finished with its digest's key once the digests are made
     batch.report.kinds[row.kind.split("-")[0]] += 1
 
 
 def _digest_drafts(batch: _Batch, areas: dict[uuid.UUID, _AreaContext]) -> None:
-    keys: dict[uuid.UUID, str] = {}
+    finished: set[uuid.UUID] = set()  # a row for several chairs is in each of their digests
     for (user_id, area_id), items in batch.digests.items():
         area = areas[area_id]
         ids = sorted(str(row.id) for row, _ in items)
@@ -238,21 +269,33 @@ def _digest_drafts(batch: _Batch, areas: dict[uuid.UUID, _AreaContext]) -> None:
         entries = [(row.kind, facts) for row, facts in sorted(items, key=lambda item: item[1].reference)]
         batch.drafts.append(area.composer.digest(entries, batch.digest_to[(user_id, area_id)], key, day))
         for row, _ in items:
-            keys[row.id] = key
-    for values in batch.finished:
-        if values["outcome"] == "digest":
-            values["notification_key"] = keys[values["id"]]
+            if row.id not in finished:
+                finished.add(row.id)
+                batch.finish(row.id, "digest", key)
 
 
 async def send_due_reminders(
-    session: AsyncSession, now: datetime, settings: Settings, *, limit: int = BATCH
+    session: AsyncSession,
+    now: datetime,
+    settings: Settings,
+    *,
+    limit: int = BATCH,
+    after: tuple[datetime, uuid.UUID] | None = None,
+    only: Sequence[uuid.UUID] | None = None,
+    digests: bool = True,
 ) -> SweepReport:
-    """Send up to ``limit`` due reminders in the caller's transaction; see the module docstring."""
-    rows = (await session.execute(_due_rows(now, limit))).all()
-    batch = _Batch(now)
+    """Send up to ``limit`` due reminders in the caller's transaction; see the module docstring.
+
+    ``after`` continues from where a batch ended; ``only`` restricts the batch to the given rows;
+    with ``digests=False`` rows for digest readers are left alone and listed in ``digest_rows``.
+    """
+    # Plain tuples: attribute access on them is cheap, and a batch reads each row many times.
+    rows = [_Due._make(row) for row in await session.execute(_due_rows(now, limit, after, only))]
+    batch = _Batch(now, digests=digests)
     if not rows:
         return batch.report
     batch.report.claimed = len(rows)
+    batch.report.last = (rows[-1].scheduled_at, rows[-1].id)
     area_rows = await session.scalars(select(Area).where(Area.id.in_({row.area_id for row in rows})))
     areas = {area.id: _area_context(area, settings, now) for area in area_rows}
     escalating = {row.area_id for row in rows if row.kind == ESCALATION and row.chair_user_id is None}
@@ -287,14 +330,30 @@ async def send_due_reminders(
     return batch.report
 
 
+_CHUNK = 1000
+# Digest rows taken together in one transaction: a person's reminders are split only beyond this.
+_DIGEST_PASS = 20 * BATCH
+
+
 async def _write(session: AsyncSession, batch: _Batch) -> None:
-    bulk = update(ActionReminder).execution_options(synchronize_session=False)
-    if batch.finished:
-        await session.execute(bulk, batch.finished)
-    if batch.deferred:
-        await session.execute(bulk, batch.deferred)
-    if batch.chained:
-        await session.execute(insert_ignoring_duplicates(session, batch.chained))
+    for (outcome, key), ids in batch.finished.items():
+        moment = {"cancelled_at" if outcome == "cancelled" else "sent_at": batch.now}
+        for start in range(0, len(ids), _CHUNK):
+            await session.execute(
+                update(ActionReminder)
+                .where(ActionReminder.id.in_(ids[start : start + _CHUNK]))
+                .values(outcome=outcome, notification_key=key, **moment)
+                .execution_options(synchronize_session=False)
+            )
+    for scheduled_at, ids in batch.deferred.items():
+        for start in range(0, len(ids), _CHUNK):
+            await session.execute(
+                update(ActionReminder)
+                .where(ActionReminder.id.in_(ids[start : start + _CHUNK]))
+                .values(scheduled_at=scheduled_at)
+                .execution_options(synchronize_session=False)
+            )
+    await insert_ignoring_duplicates(session, batch.chained)
 
 
 async def sweep_all(
@@ -309,10 +368,20 @@ async def sweep_all(
     ``sessions`` opens one transaction (``Runtime.transaction``).
     """
     total = SweepReport()
+    after: tuple[datetime, uuid.UUID] | None = None
     while True:
         async with sessions() as session:
-            report = await send_due_reminders(session, now, settings, limit=limit)
+            report = await send_due_reminders(session, now, settings, limit=limit, after=after, digests=False)
         total.add(report)
-        # Every claimed row is finished or moved to a later time, so each batch makes progress.
+        after = report.last
         if report.claimed < limit:
-            return total
+            break
+    waiting = total.digest_rows
+    total.claimed -= len(waiting)  # counted again when the digest pass claims them
+    for start in range(0, len(waiting), _DIGEST_PASS):
+        async with sessions() as session:
+            chunk = waiting[start : start + _DIGEST_PASS]
+            report = await send_due_reminders(session, now, settings, limit=len(chunk), only=chunk)
+        total.add(report)
+    total.digest_rows = []
+    return total

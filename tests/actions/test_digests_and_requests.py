@@ -11,7 +11,7 @@ from sqlalchemy import select
 from marac.actions import schemas, services
 from marac.actions.jobs import send_action_reminders
 from marac.actions.status_requests import request_at
-from marac.actions.sweep import send_due_reminders
+from marac.actions.sweep import send_due_reminders, sweep_all
 from marac.agenda.models import Conference
 from marac.db import create_engine
 from marac.notify.models import Notification
@@ -133,3 +133,18 @@ async def test_sweeps_in_two_processes_send_each_reminder_once(meeting: Meeting,
         keys = (await session.scalars(select(Notification.idempotency_key))).all()
     reminders = [key for key in keys if key.startswith("reminder:")]
     assert len(reminders) == len(set(reminders)) == 30
+
+
+async def test_a_digest_is_not_split_between_batches(meeting: Meeting) -> None:
+    await meeting.set_user(meeting.police_rep.id, digest_mode=True)
+    for n in range(6):
+        await meeting.agree(case=n % 3)
+        await meeting.agree(case=n % 3, agency=meeting.world.social_care)
+    meeting.clock.set(local(date(2026, 12, 3)))
+    report = await sweep_all(
+        meeting.runtime.transaction, meeting.clock.now(), meeting.runtime.settings, limit=2
+    )
+    assert (report.claimed, report.sent, report.in_digest) == (12, 6, 6)
+    [digest] = await meeting.outbox("digest:")
+    assert "6 action reminders" in digest.subject
+    assert len(await meeting.outbox("reminder:")) == 6
