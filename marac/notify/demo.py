@@ -15,6 +15,8 @@ from sqlalchemy import select
 
 from marac.access.auth import actor_for
 from marac.access.models import User
+from marac.agenda import conferences
+from marac.agenda import schemas as agenda_schemas
 from marac.agenda.models import Conference, ConferenceStatus
 from marac.demo import DemoContext
 from marac.errors import MaracError
@@ -93,6 +95,42 @@ async def answer_invitations(ctx: DemoContext) -> list[str]:
     return done
 
 
+async def move_a_later_conference(ctx: DemoContext) -> str | None:
+    """The coordinator moves the furthest invited conference (its agenda still open) to the afternoon and
+    another room, through the agenda's own service; the invitation sweep then sends everyone an update."""
+    async with ctx.runtime.sessions() as session:
+        upcoming = (
+            await session.scalars(
+                select(Conference)
+                .where(
+                    Conference.status == ConferenceStatus.SCHEDULED,
+                    Conference.starts_at > ctx.clock.now(),
+                    Conference.id.in_(select(Invitation.conference_id)),
+                )
+                .order_by(Conference.starts_at.desc())
+                .limit(1)
+            )
+        ).all()
+    if not upcoming:
+        return None
+    conference = upcoming[0]
+    move = agenda_schemas.ConferenceMove(
+        version=conference.version,
+        local_date=conference.local_date,
+        start_time="13:30",
+        location="Council Chamber, Town Hall, Northtown",
+    )
+    try:
+        async with ctx.runtime.transaction() as session:
+            person = await session.get(User, ctx.users["coordinator"].id)
+            assert person is not None
+            await conferences.move_conference(session, ctx.clock, actor_for(person), conference.id, move)
+    except MaracError as exc:
+        log.info("demo move skipped: %s", exc.detail)
+        return None
+    return f"{conference.local_date:%d %B %Y} moved to 13:30 in the Council Chamber"
+
+
 async def write_feeds(ctx: DemoContext) -> int:
     """Each person's calendar feed into ``OUT/calendar``; call again at the end to include later actions."""
     folder = ctx.out_dir / "calendar"
@@ -119,10 +157,14 @@ async def play(ctx: DemoContext) -> None:
     await jobs.invitations(ctx.runtime)
     await jobs.coordinator_notices(ctx.runtime)
     answered = await answer_invitations(ctx)
+    moved = await move_a_later_conference(ctx)
+    await jobs.invitations(ctx.runtime)  # updates after the move (the sweep finds it even without a hook)
     await jobs.meeting_reminders(ctx.runtime)
     report = await jobs.delivery(ctx.runtime)
     feeds_written = await write_feeds(ctx)
     sent = len(report.sent) + exported
     ctx.notes.append(f"notify: {sent} emails (invitations, deputies, notices, reminders) in {mail_dir}")
     ctx.notes.append(f"notify: invitation answers: {', '.join(answered) or 'none'}")
+    if moved:
+        ctx.notes.append(f"notify: conference of {moved}: calendar updates sent (same UID, higher SEQUENCE)")
     ctx.notes.append(f"notify: {feeds_written} private calendar feeds in {ctx.out_dir / 'calendar'}")
