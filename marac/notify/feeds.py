@@ -12,14 +12,11 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import importlib
 import secrets
 import uuid
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from types import ModuleType
-from typing import Any, cast
 
 from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -29,7 +26,7 @@ from marac.access.auth import actor_for
 from marac.access.guards import OVERSEERS, Actor
 from marac.access.models import Area, User
 from marac.agenda.models import Conference, ConferenceSeries, SeriesRepresentative
-from marac.cases.models import Case, ExcludedRecipient
+from marac.cases.models import ExcludedRecipient
 from marac.clock import Clock
 from marac.errors import NotAuthenticated, NotFound
 from marac.notify.ical import DeadlineEvent, feed
@@ -65,37 +62,10 @@ DeadlineSource = Callable[[AsyncSession, uuid.UUID, date], Awaitable[Sequence[Fe
 async def agency_deadlines(
     session: AsyncSession, agency_id: uuid.UUID, since: date
 ) -> Sequence[FeedDeadline]:
-    """The open action deadlines an agency owns, from ``since`` on.
+    """The open action deadlines an agency owns, from ``since`` on (``marac.actions.feeds``)."""
+    from marac.actions.feeds import feed_deadlines  # here, not above: that module imports this one
 
-    The seam to the actions domain: ``marac.actions.feeds.feed_deadlines`` when it exists; otherwise
-    open rows of ``marac.actions.models.Action`` read directly; and none at all before actions exist.
-    """
-    source = cast("DeadlineSource | None", getattr(_optional("marac.actions.feeds"), "feed_deadlines", None))
-    if source is not None:
-        return await source(session, agency_id, since)
-    models: Any = _optional("marac.actions.models")
-    if models is None:
-        return []
-    action = models.Action
-    rows = await session.execute(
-        select(action.id, action.reference, action.case_id, Case.reference, action.deadline)
-        .join(Case, Case.id == action.case_id)
-        .where(
-            action.owner_agency_id == agency_id,
-            action.status == models.ActionStatus.OPEN,
-            action.deadline >= since,
-        )
-    )
-    return [FeedDeadline(*row) for row in rows]
-
-
-def _optional(name: str) -> ModuleType | None:
-    try:
-        return importlib.import_module(name)
-    except ModuleNotFoundError as exc:
-        if exc.name is not None and name.startswith(exc.name):
-            return None
-        raise
+    return await feed_deadlines(session, agency_id, since)
 
 
 @dataclass(frozen=True, slots=True)

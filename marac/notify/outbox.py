@@ -10,18 +10,18 @@ Nobody on a case's must-not-receive list is ever queued anything about that case
 
 from __future__ import annotations
 
-import importlib
 import time
 import uuid
-from collections.abc import Awaitable, Callable, Collection, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, cast
+from typing import Any
 
 from sqlalchemy import Table, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from marac.cases.access import excluded_user_ids as case_exclusions
 from marac.clock import Clock, ensure_utc
 from marac.notify.mime import make_message_id, marked_subject
 from marac.notify.models import DeliveryStatus, Notification
@@ -72,30 +72,9 @@ class Draft:
             object.__setattr__(self, "due_at", ensure_utc(self.due_at))
 
 
-ExcludedUsers = Callable[[AsyncSession, uuid.UUID], Awaitable[Collection[uuid.UUID]]]
-
-
 async def excluded_user_ids(session: AsyncSession, case_id: uuid.UUID) -> frozenset[uuid.UUID]:
-    """Users on the case's must-not-receive list.
-
-    Asks ``marac.cases.access.excluded_user_ids`` when the cases package provides it, and otherwise
-    reads the ``excluded_recipient`` table directly, so the rule holds either way.
-    """
-    try:
-        access = importlib.import_module("marac.cases.access")
-    except ModuleNotFoundError as exc:
-        if exc.name != "marac.cases.access":
-            raise
-        access = None
-    provider = cast("ExcludedUsers | None", getattr(access, "excluded_user_ids", None))
-    if provider is not None:
-        return frozenset(await provider(session, case_id))
-    from marac.cases.models import ExcludedRecipient
-
-    rows = await session.scalars(
-        select(ExcludedRecipient.user_id).where(ExcludedRecipient.case_id == case_id)
-    )
-    return frozenset(rows.all())
+    """Users on the case's must-not-receive list (the cases domain keeps it)."""
+    return frozenset(await case_exclusions(session, case_id))
 
 
 def message_domain(settings: Settings) -> str:
