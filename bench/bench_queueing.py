@@ -2,7 +2,8 @@
 
 Builds a throw-away SQLite file: 300 areas in five jurisdictions, each with a monthly series
 materialised twelve months ahead (3,600 conferences), and 10,000 accepted referrals accepted over the
-previous two months.  Then times one queue sweep exactly as the scheduler runs it — find the waiting
+previous two months.  Then times a queue sweep (best of three, each on a fresh copy of the seeded
+file, CPU time beside wall time) exactly as the scheduler runs it — find the waiting
 referrals, place them, lay out every agenda that gained cases, write items, notices and audit
 entries, commit — and a second sweep that should find nothing to do.
 
@@ -14,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import os
 import random
+import shutil
 import sys
 import tempfile
 import time
@@ -32,6 +34,7 @@ from marac.access.models import Agency, AgencyKind, Area
 from marac.agenda import schemas
 from marac.agenda.jobs import queue_referrals
 from marac.agenda.models import AgendaItem, Conference, ConferenceNotice
+from marac.agenda.queueing import QueueReport
 from marac.agenda.series import create_series
 from marac.cases.models import Case, Person, Referral, ReferralStatus
 from marac.clock import FixedClock
@@ -41,6 +44,7 @@ from marac.settings import get_settings
 
 AREAS = 300
 REFERRALS = 10_000
+ROUNDS = 3
 JURISDICTIONS = (
     ("GB-ENG", "Europe/London"),
     ("GB-WLS", "Europe/London"),
@@ -148,34 +152,53 @@ async def seed(runtime: Runtime, rng: random.Random) -> None:
                 await session.execute(insert(model), rows[start : start + 2000])
 
 
-async def main() -> None:
-    folder = Path(tempfile.mkdtemp(prefix="marac-bench-queue-"))
-    url = f"sqlite+aiosqlite:///{folder / 'bench.db'}"
-    await asyncio.to_thread(upgrade, url)
-    clock = FixedClock(NOW)
-    runtime = Runtime.build(get_settings(), engine=create_engine(url), clock=clock)
+async def one_round(
+    template: Path, folder: Path
+) -> tuple[float, float, float, QueueReport, QueueReport, int, int]:
+    """Queue on a fresh copy of the seeded database: the sweep's wall and CPU seconds, then a second sweep."""
+    path = folder / "round.db"
+    shutil.copy(template, path)
+    runtime = Runtime.build(
+        get_settings(), engine=create_engine(f"sqlite+aiosqlite:///{path}"), clock=FixedClock(NOW)
+    )
     try:
-        began = time.perf_counter()
-        await seed(runtime, random.Random(2027))
-        seeded = time.perf_counter() - began
-        async with runtime.transaction() as session:
-            conferences = await session.scalar(select(func.count()).select_from(Conference))
-
-        t0 = time.perf_counter()
+        wall, cpu = time.perf_counter(), time.process_time()
         report = await queue_referrals(runtime)
-        t1 = time.perf_counter()
+        wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+        again_began = time.perf_counter()
         again = await queue_referrals(runtime)
-        t2 = time.perf_counter()
+        again_seconds = time.perf_counter() - again_began
         async with runtime.transaction() as session:
-            items = await session.scalar(select(func.count()).select_from(AgendaItem))
-            notices = await session.scalar(select(func.count()).select_from(ConferenceNotice))
+            items = int(await session.scalar(select(func.count()).select_from(AgendaItem)) or 0)
+            notices = int(await session.scalar(select(func.count()).select_from(ConferenceNotice)) or 0)
     finally:
         await runtime.engine.dispose()
+    return wall, cpu, again_seconds, report, again, items, notices
+
+
+async def main() -> None:
+    folder = Path(tempfile.mkdtemp(prefix="marac-bench-queue-"))
+    template = folder / "seeded.db"
+    url = f"sqlite+aiosqlite:///{template}"
+    await asyncio.to_thread(upgrade, url)
+    runtime = Runtime.build(get_settings(), engine=create_engine(url), clock=FixedClock(NOW))
+    began = time.perf_counter()
+    await seed(runtime, random.Random(2027))
+    seeded = time.perf_counter() - began
+    async with runtime.transaction() as session:
+        conferences = await session.scalar(select(func.count()).select_from(Conference))
+    await runtime.engine.dispose()
     print(
         f"seeded {AREAS} areas, {conferences} conferences, {REFERRALS} accepted referrals in {seeded:.1f} s"
     )
-    print(f"{'queue sweep, 10,000 waiting referrals (target 2 s)':<58} {t1 - t0:7.3f} s")
-    print(f"{'second sweep, nothing waiting':<58} {t2 - t1:7.3f} s")
+
+    rounds = [await one_round(template, folder) for _ in range(ROUNDS)]
+    for number, (wall, cpu, *_rest) in enumerate(rounds, start=1):
+        print(f"  round {number}: queue sweep {wall:6.3f} s wall, {cpu:6.3f} s CPU")
+    wall, cpu, again_seconds, report, again, items, notices = min(rounds, key=lambda r: r[0])
+    label = f"queue sweep, 10,000 waiting referrals, best of {ROUNDS} (target 2 s)"
+    print(f"{label:<62} {wall:7.3f} s wall, {cpu:.3f} s CPU")
+    print(f"{'second sweep, nothing waiting':<62} {again_seconds:7.3f} s")
     print(
         f"placed {report.placed} on {len(report.conferences)} agendas, {report.overflowed} after overflow, "
         f"{report.unplaced} without room; {items} items, {notices} coordinator notices; "
