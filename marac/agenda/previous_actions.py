@@ -2,8 +2,8 @@
 
 Actions belong to the actions domain; the agenda only needs, for one conference, the actions agreed
 at earlier meetings of its area that are still incomplete, in the order the chair reviews them.  This
-module is the one place the agenda asks for them, so the actions domain plugs in here without the
-agenda code changing.  Until actions exist the section is empty and left off the agenda.
+module is the one place the agenda asks for them (from :mod:`marac.actions.review`); with none, the
+section is left off the agenda.
 """
 
 from __future__ import annotations
@@ -30,8 +30,8 @@ class PreviousAction:
 
 
 async def previous_incomplete_actions(session: AsyncSession, conference: Conference) -> list[PreviousAction]:
-    """Incomplete actions agreed at earlier conferences of ``conference``'s area, for its agenda.
+    """Incomplete actions agreed at earlier conferences of ``conference``'s area, for its agenda."""
+    # Imported here: the actions domain is built on the agenda's models and imports them first.
+    from marac.actions.review import previous_actions_for_agenda
 
-    Returns an empty list until the actions domain provides them.
-    """
-    return []
+    return await previous_actions_for_agenda(session, conference)

@@ -38,7 +38,6 @@ from marac.agenda.layout import (
 from marac.agenda.models import AgendaItem, Conference, NoticeKind
 from marac.agenda.notices import NewNotice
 from marac.agenda.ordering import Candidate, build_agenda
-from marac.agenda.previous_actions import previous_incomplete_actions
 from marac.agenda.twelve_month import UNPLACED, list_twelve_month_notifications
 from marac.agenda.waiting import Waiting, drop_withdrawn, waiting_referrals
 from marac.clock import Clock
@@ -261,8 +260,10 @@ async def _write_listings(
         items = existing.get(conference.id, [])
         candidates: list[Candidate] = [item_candidate(item, facts[item.referral_id]) for item in items]
         candidates += [facts[ref].candidate(ref, carried_over=carried) for ref, carried in slot.new]
-        previous = await previous_incomplete_actions(session, conference)
-        plan = build_agenda(candidates, capacity_of(conference), conference.starts_at, len(previous))
+        # Without the previous-actions item: one query per agenda here would cost more than the rest of
+        # the sweep.  Order and sections do not depend on it; the times shift by its minutes when the
+        # agenda is next laid out (at the latest on publication), and drafts are shown laid out anew.
+        plan = build_agenda(candidates, capacity_of(conference), conference.starts_at)
         by_referral = {item.referral_id: item for item in items}
         carried = dict(slot.new)
         for planned in plan.cases:

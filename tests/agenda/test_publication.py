@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import io
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from docx import Document
 from litestar.testing import AsyncTestClient
 from sqlalchemy import select
 
+from marac.actions.models import Action
+from marac.agenda.models import Conference, ConferenceStatus
 from marac.agenda.series import SeriesDetail
 from marac.audit import AuditEvent
 from marac.clock import FixedClock
@@ -181,3 +183,52 @@ async def test_the_agenda_downloads_as_a_marked_word_document_and_the_download_i
         (world.users["representative"].id, str(december.id))
     ]
     assert (await client.get(path)).status_code == 401
+
+
+async def test_incomplete_actions_from_earlier_meetings_follow_the_confidentiality_statement(
+    client: AsyncTestClient, runtime: Runtime, clock: FixedClock, world: World, series: SeriesDetail
+) -> None:
+    referral = await accepted_referral(runtime, world.area, world.police, MONDAY)
+    await sweep(runtime)
+    december, january = (await conferences_of(runtime, series.series.id))[:2]
+    async with runtime.transaction() as session:
+        held = await session.get(Conference, december.id)
+        assert held is not None
+        held.status = ConferenceStatus.CLOSED
+        session.add(
+            Action(
+                area_id=world.area.id,
+                case_id=referral.case_id,
+                conference_id=december.id,
+                reference="A-0001",
+                description_enc="-",
+                owner_agency_id=world.social_care.id,
+                deadline=date(2026, 12, 22),
+                created_at=clock.now(),
+                updated_at=clock.now(),
+            )
+        )
+    published = await client.post(
+        f"/api/v1/conferences/{january.id}/publish", headers=world.auth("coordinator")
+    )
+    assert published.status_code == 200, published.text
+    agenda = (
+        await client.get(f"/api/v1/conferences/{january.id}/agenda", headers=world.auth("chair"))
+    ).json()
+    assert [s["key"] for s in agenda["sections"]][:3] == [
+        "introductions",
+        "confidentiality",
+        "previous_actions",
+    ]
+    [action] = agenda["previous_actions"]
+    case = await case_of(runtime, referral)
+    assert (action["reference"], action["case_reference"], action["owner_agency"]) == (
+        "A-0001",
+        case.reference,
+        "North Children's Services",
+    )
+    await exclude(runtime, referral.case_id, world.users["representative"].id, clock.now())
+    rep = (
+        await client.get(f"/api/v1/conferences/{january.id}/agenda", headers=world.auth("representative"))
+    ).json()
+    assert rep["previous_actions"] == []
