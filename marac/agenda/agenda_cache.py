@@ -75,6 +75,10 @@ class AgendaCache:
         """Called when this process publishes a version: the next read loads it."""
         self._agendas.pop(conference_id, None)
 
+    def forget_reader(self, user_id: uuid.UUID) -> None:
+        """Call when a person's must-not-receive entries change: their next read looks them up."""
+        self._hidden.pop(user_id, None)
+
     def hidden(self, actor: Actor) -> set[uuid.UUID] | None:
         """The actor's excluded cases if known recently (the system has none); ``None`` if not."""
         if actor.user_id is None:
