@@ -71,6 +71,13 @@ def _handlers_from(module_names: Sequence[str]) -> list[ControllerRouterHandler]
     return handlers
 
 
+def public_handlers() -> list[ControllerRouterHandler]:
+    """Routes outside /api/v1 that authenticate by other means (the private calendar feed link)."""
+    from marac.notify.controllers import PUBLIC_ROUTE_HANDLERS
+
+    return list(PUBLIC_ROUTE_HANDLERS)
+
+
 def api_handlers() -> list[ControllerRouterHandler]:
     """Every ``/api/v1`` controller."""
     return [*access_controllers.ROUTE_HANDLERS, *_handlers_from(API_MODULES)]
@@ -122,6 +129,7 @@ def create_app(
         health,
         ready,
         api,
+        *public_handlers(),
         *_handlers_from(PAGE_MODULES),
         *extra_handlers,
     ]

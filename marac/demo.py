@@ -6,6 +6,7 @@ what people would receive is written under ``OUT/mail``, ``OUT/docs`` and ``OUT/
 
 from __future__ import annotations
 
+import dataclasses
 import importlib
 import shutil
 from dataclasses import dataclass, field
@@ -120,7 +121,11 @@ async def build_demo(out_dir: Path, *, start: datetime | None = None) -> DemoRes
     url = f"sqlite+aiosqlite:///{db_path}"
     await upgrade_async(url)
     clock = FixedClock(start or datetime.now(UTC).replace(microsecond=0) - timedelta(days=90))
-    runtime = Runtime.build(get_settings(), engine=create_engine(url), clock=clock)
+    settings = get_settings()
+    # Demo mail always goes to OUT/mail through the file transport, whatever the service is configured with.
+    demo_mail = dataclasses.replace(settings.mail, smtp_url=None, mail_dir=out_dir / "mail")
+    settings = dataclasses.replace(settings, mail=demo_mail)
+    runtime = Runtime.build(settings, engine=create_engine(url), clock=clock)
     system = Actor.system("demo")
     try:
         async with runtime.transaction() as session:

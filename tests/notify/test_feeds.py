@@ -18,7 +18,6 @@ from marac.audit import AuditEvent
 from marac.clock import FixedClock
 from marac.db import create_engine
 from marac.notify import feeds
-from marac.notify.controllers import PUBLIC_ROUTE_HANDLERS
 from marac.notify.feeds import FeedDeadline
 from marac.runtime import Runtime
 from tests.factories import World
@@ -34,10 +33,7 @@ async def app_client(runtime: Runtime, db_url: str) -> AsyncIterator[Client]:
     """The application with the public feed route mounted at the root, as the service mounts it (on an
     engine of its own: the test client serves from another event loop, see tests/conftest.py)."""
     engine = create_engine(db_url)
-    app = create_app(
-        Runtime.build(runtime.settings, engine=engine, clock=runtime.clock),
-        extra_handlers=PUBLIC_ROUTE_HANDLERS,
-    )
+    app = create_app(Runtime.build(runtime.settings, engine=engine, clock=runtime.clock))
     async with AsyncTestClient(app=app) as client:
         yield client
     await engine.dispose()
