@@ -19,13 +19,8 @@ from marac.runtime import Runtime
 async def provide_session(state: State) -> AsyncIterator[AsyncSession]:
     """One transaction per request: committed when the handler succeeds, rolled back on any error."""
     runtime: Runtime = state.runtime
-    async with runtime.sessions() as session:
-        try:
-            async with session.begin():
-                yield session
-        except Exception:
-            # session.begin() has already rolled back; re-raise so the error maps to a problem response.
-            raise
+    async with runtime.transaction() as session:
+        yield session
 
 
 def provide_actor(request: Request[Any, Any, Any]) -> Actor:

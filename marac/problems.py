@@ -6,12 +6,12 @@ import logging
 import re
 from typing import Any
 
-from litestar import MediaType, Request, Response
+from litestar import Request, Response
 from litestar.exceptions import HTTPException, NotAuthorizedException, ValidationException
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 from sqlalchemy.orm.exc import StaleDataError
 
-from marac.errors import MaracError, StaleVersion
+from marac.errors import Conflict, MaracError
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
 PROBLEM_BASE = "https://marac.invalid/problems/"
@@ -108,7 +108,8 @@ def handle_http(request: Request[Any, Any, Any], exc: HTTPException) -> Response
 
 
 def handle_stale(request: Request[Any, Any, Any], exc: StaleDataError) -> Response[dict[str, Any]]:
-    return handle_domain(request, StaleVersion("record", "?", 0, 0))
+    # Raised by the ORM when a guarded UPDATE matched no row: someone else changed or removed it first.
+    return handle_domain(request, Conflict("Someone else changed this record; reload and try again"))
 
 
 def handle_unexpected(request: Request[Any, Any, Any], exc: Exception) -> Response[dict[str, Any]]:
@@ -131,4 +132,4 @@ EXCEPTION_HANDLERS: dict[type[Exception] | int, Any] = {
     Exception: handle_unexpected,
 }
 
-__all__ = ["EXCEPTION_HANDLERS", "PROBLEM_MEDIA_TYPE", "MediaType", "problem"]
+__all__ = ["EXCEPTION_HANDLERS", "PROBLEM_MEDIA_TYPE", "problem"]
