@@ -360,3 +360,32 @@ class Instrument(ABC):
 def yes_count(answers: Mapping[str, str], question_ids: Iterable[str]) -> int:
     """How many of the given questions were answered "yes"."""
     return sum(1 for qid in question_ids if answers.get(qid) == YES)
+
+
+class AssessorRatedInstrument(Instrument):
+    """An instrument whose result is the assessor's low / moderate / high rating (B-SAFER, FREDA styles).
+
+    The rating is required and is the result itself, so there is no computed result for judgement to raise.
+    """
+
+    LOW = "low"
+    MODERATE = "moderate"
+    HIGH = "high"
+
+    def __init__(self, *, id: str, version: str, title: str, questions: tuple[Question, ...]) -> None:
+        super().__init__(
+            id=id,
+            version=version,
+            title=title,
+            questions=questions,
+            judgement_may_raise=False,
+            assessor_rating=AssessorRating(allowed=(self.LOW, self.MODERATE, self.HIGH), required=True),
+        )
+
+    @property
+    def bands(self) -> tuple[Band, ...]:
+        return (
+            Band(self.LOW, high_risk=False),
+            Band(self.MODERATE, high_risk=False),
+            Band(self.HIGH, high_risk=True),
+        )

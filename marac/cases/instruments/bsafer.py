@@ -15,9 +15,7 @@ from marac.cases.instruments.base import (
     PRESENT,
     AnswerType,
     AssessmentResult,
-    AssessorRating,
-    Band,
-    Instrument,
+    AssessorRatedInstrument,
     Question,
 )
 
@@ -51,12 +49,12 @@ QUESTIONS: tuple[Question, ...] = tuple(
     for period, wording in PERIODS
 )
 
-LOW = "low"
-MODERATE = "moderate"
-HIGH = "high"
+LOW = AssessorRatedInstrument.LOW
+MODERATE = AssessorRatedInstrument.MODERATE
+HIGH = AssessorRatedInstrument.HIGH
 
 
-class BSaferJudgement(Instrument):
+class BSaferJudgement(AssessorRatedInstrument):
     """The assessor's rating is required and is the result; ``score`` is always ``None``."""
 
     def __init__(self) -> None:
@@ -65,14 +63,7 @@ class BSaferJudgement(Instrument):
             version="1",
             title="B-SAFER style structured judgement",
             questions=QUESTIONS,
-            # The rating is the result itself, so there is no computed result for it to raise.
-            judgement_may_raise=False,
-            assessor_rating=AssessorRating(allowed=(LOW, MODERATE, HIGH), required=True),
         )
-
-    @property
-    def bands(self) -> tuple[Band, ...]:
-        return (Band(LOW, high_risk=False), Band(MODERATE, high_risk=False), Band(HIGH, high_risk=True))
 
     def _assess(self, answers: Mapping[str, str], assessor_rating: str | None) -> AssessmentResult:
         assert assessor_rating is not None  # required, checked by rating_problems

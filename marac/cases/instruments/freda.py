@@ -11,9 +11,7 @@ from collections.abc import Mapping
 from marac.cases.instruments.base import (
     AnswerType,
     AssessmentResult,
-    AssessorRating,
-    Band,
-    Instrument,
+    AssessorRatedInstrument,
     Question,
     yes_count,
 )
@@ -45,12 +43,12 @@ QUESTIONS: tuple[Question, ...] = tuple(
     for n, (label, group) in enumerate(_LABELS, start=1)
 )
 
-LOW = "low"
-MODERATE = "moderate"
-HIGH = "high"
+LOW = AssessorRatedInstrument.LOW
+MODERATE = AssessorRatedInstrument.MODERATE
+HIGH = AssessorRatedInstrument.HIGH
 
 
-class FredaAssessment(Instrument):
+class FredaAssessment(AssessorRatedInstrument):
     """The assessor's rating is the result; the score is the count of "yes"."""
 
     def __init__(self) -> None:
@@ -59,14 +57,7 @@ class FredaAssessment(Instrument):
             version="1",
             title="FREDA-style dangerousness assessment",
             questions=QUESTIONS,
-            # The rating is the result itself, so there is no computed result for it to raise.
-            judgement_may_raise=False,
-            assessor_rating=AssessorRating(allowed=(LOW, MODERATE, HIGH), required=True),
         )
-
-    @property
-    def bands(self) -> tuple[Band, ...]:
-        return (Band(LOW, high_risk=False), Band(MODERATE, high_risk=False), Band(HIGH, high_risk=True))
 
     def _assess(self, answers: Mapping[str, str], assessor_rating: str | None) -> AssessmentResult:
         assert assessor_rating is not None  # required, checked by rating_problems
