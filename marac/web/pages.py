@@ -30,6 +30,14 @@ TOPIC_MODULES = (
     "marac.web.agencies",
     "marac.web.users",
     "marac.web.tokens",
+    "marac.web.referrals",
+    "marac.web.conferences",
+    "marac.web.calendar",
+    "marac.web.agenda",
+    "marac.web.packs",
+    "marac.web.meeting",
+    "marac.web.actions",
+    "marac.web.outbox",
 )
 
 
