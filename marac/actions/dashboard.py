@@ -21,7 +21,8 @@ from marac import audit
 from marac.access.guards import OVERSEERS, Actor, require_role
 from marac.access.models import Agency, Area
 from marac.actions import schemas
-from marac.actions.models import Action, ActionStatus
+from marac.actions.models import Action, ActionReminder, ActionStatus
+from marac.actions.reminders import ESCALATION
 from marac.actions.views import local_today
 from marac.agenda.models import Conference
 from marac.cases.access import excluded_case_ids
@@ -228,3 +229,22 @@ async def action_dashboard(
         not_possible=overall.not_possible,
         trend=trend(window, labels),
     )
+
+
+async def escalated_action_ids(session: AsyncSession, area_id: uuid.UUID) -> set[uuid.UUID]:
+    """Open actions of the area whose escalation to the chair has gone out for their current deadline.
+
+    No audit entry: ids only, shown beside the dashboard that audits its own view.
+    """
+    rows = await session.scalars(
+        select(Action.id)
+        .join(ActionReminder, ActionReminder.action_id == Action.id)
+        .where(
+            Action.area_id == area_id,
+            Action.status == ActionStatus.OPEN,
+            ActionReminder.kind == ESCALATION,
+            ActionReminder.deadline_version == Action.deadline_version,
+            ActionReminder.sent_at.is_not(None),
+        )
+    )
+    return set(rows)

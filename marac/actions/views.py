@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -12,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from marac import audit
 from marac.access.guards import Actor, require_area
-from marac.access.models import Agency, Area
+from marac.access.models import Agency, Area, User
 from marac.actions import schemas
 from marac.actions.access import load_visible, visible_actions
 from marac.actions.models import Action, ActionReminder, ActionStatus, Reassignment, StatusReport
@@ -212,3 +214,47 @@ async def list_actions(
         },
     )
     return result
+
+
+@dataclass(frozen=True, slots=True)
+class OwnerChoice:
+    """An agency an action may be given to, and its people who may own one."""
+
+    agency_id: uuid.UUID
+    agency_name: str
+    people: tuple[tuple[uuid.UUID, str], ...]
+
+
+async def owner_choices(session: AsyncSession, area_id: uuid.UUID) -> list[OwnerChoice]:
+    """The area's active agencies with their active people, by name (for choosing an owner).
+
+    A choice may still be refused when the action is saved: nobody on the case's must-not-receive
+    list may own one of its actions, and that is checked there.
+    """
+    agencies = list(
+        await session.execute(
+            select(Agency.id, Agency.name)
+            .where(Agency.area_id == area_id, Agency.active.is_(True))
+            .order_by(Agency.name)
+        )
+    )
+    people: dict[uuid.UUID, list[tuple[uuid.UUID, str]]] = {agency_id: [] for agency_id, _ in agencies}
+    if people:
+        rows = await session.execute(
+            select(User.id, User.name, User.agency_id)
+            .where(User.agency_id.in_(list(people)), User.active.is_(True))
+            .order_by(User.name)
+        )
+        for user_id, name, agency_id in rows:
+            if agency_id is not None:
+                people[agency_id].append((user_id, name))
+    return [OwnerChoice(agency_id, name, tuple(people[agency_id])) for agency_id, name in agencies]
+
+
+async def names_of(session: AsyncSession, user_ids: Iterable[uuid.UUID | None]) -> dict[uuid.UUID, str]:
+    """People's names by id, for showing who reported on or was given an action."""
+    wanted = {user_id for user_id in user_ids if user_id is not None}
+    if not wanted:
+        return {}
+    rows = await session.execute(select(User.id, User.name).where(User.id.in_(wanted)))
+    return {row[0]: row[1] for row in rows.all()}

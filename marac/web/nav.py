@@ -58,7 +58,7 @@ NAV: list[NavItem] = [
     NavItem("Calendar feed", "/account/calendar", REPRESENTATIVES),
     # Chair
     NavItem("Agenda review", "/agenda/review", CHAIRS),
-    NavItem("Meeting", "/meeting", CHAIRS),
+    NavItem("Meeting", "/meeting", CHAIRS | COORDINATORS),  # the coordinator runs it alongside the chair
     NavItem("Actions by agency", "/actions/by-agency", CHAIRS),
 ]
 
