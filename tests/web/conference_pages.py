@@ -8,6 +8,8 @@ from html import unescape
 
 from sqlalchemy import select
 
+from marac.access.auth import actor_for
+from marac.access.models import User
 from marac.agenda.models import Conference
 from marac.agenda.series import SeriesDetail
 from marac.notify.delivery import DeliveryPolicy, DeliveryReport, deliver_due
@@ -15,6 +17,7 @@ from marac.notify.invitations import reconcile_invitations
 from marac.notify.models import Notification
 from marac.notify.transports import SmtpTransport
 from marac.runtime import Runtime
+from marac.web.dashboard import PanelContent, PanelRequest, PanelSource
 from tests.agenda.factories import monthly_series
 from tests.factories import World
 from tests.notify.conftest import CollectingHandler, free_port, start_server
@@ -82,3 +85,12 @@ def text_of(html: str) -> str:
     """The page as a person reads it: tags dropped, whitespace collapsed, the en dash of a time range
     ("10:00\u201313:00") written as a hyphen so that tests can spell it."""
     return " ".join(unescape(re.sub(r"<[^>]+>", " ", html)).replace("\u2013", "-").split())
+
+
+async def panel(runtime: Runtime, world: World, source: PanelSource, key: str) -> PanelContent:
+    """A dashboard panel as ``key`` (a World user) sees it in the world's area."""
+    async with runtime.transaction() as session:
+        user = await session.get(User, world.users[key].id)
+        assert user is not None
+        actor = actor_for(user)
+        return await source(PanelRequest(session, runtime.clock, actor, world.area.id))

@@ -10,8 +10,9 @@ from sqlalchemy import select
 
 from marac.agenda.models import Conference, ConferenceSeries, ConferenceStatus
 from marac.runtime import Runtime
+from marac.web.conferences import next_conference_panel
 from tests.factories import World
-from tests.web.conference_pages import field_error, monthly_meetings, text_of
+from tests.web.conference_pages import field_error, monthly_meetings, panel, text_of
 from tests.web.test_access import SignIn
 
 Client = AsyncTestClient[Litestar]
@@ -242,15 +243,16 @@ async def test_a_coordinator_calls_an_extraordinary_conference(
     assert "Extraordinary North Shire MARAC on Fri 27 Nov 2026" in text_of(detail.text)
 
 
-async def test_the_dashboard_shows_the_next_conference(
-    client: Client, runtime: Runtime, world: World, sign_in: SignIn
-) -> None:
-    await sign_in("coordinator")
-    empty = text_of((await client.get("/")).text)
+async def test_the_dashboard_panel_shows_the_next_conference(runtime: Runtime, world: World) -> None:
+    empty = await panel(runtime, world, next_conference_panel, "coordinator")
     meetings = await monthly_meetings(runtime, world)
 
-    page = text_of((await client.get("/")).text)
+    shown = await panel(runtime, world, next_conference_panel, "coordinator")
 
-    assert "Next conference No conference is scheduled." in empty
-    assert "Next conference Tue 08 Dec 2026 at 10:00 0 of 16 cases queued Agenda Open this conference" in page
-    assert f'href="/conferences/{meetings.first.id}"' in (await client.get("/")).text
+    assert empty.headline == "No conference is scheduled."
+    assert shown.headline == "Tue 08 Dec 2026 at 10:00"
+    assert [(row.label, row.href) for row in shown.rows] == [
+        ("0 of 16 cases queued", None),
+        ("Agenda", f"/conferences/{meetings.first.id}/agenda"),
+    ]
+    assert shown.more_href == f"/conferences/{meetings.first.id}"
