@@ -24,7 +24,7 @@ from marac.cases import intake, referrals
 from marac.cases.models import ReferralStatus
 from marac.cases.people import Protector
 from marac.clock import Clock
-from marac.errors import NotFound
+from marac.errors import InvalidInput, NotFound
 from marac.runtime import Runtime
 from marac.web.dashboard import PanelContent, PanelRequest, PanelRow
 from marac.web.forms import FormInput, FormState, keep_form
@@ -96,7 +96,14 @@ class ReferrerPages(Controller):
         if not instrument:
             return render(page, "referrals/choose.html", choices=instrument_choices(), form=FormState())
         settings = await area_settings(db, page.area_id)
-        chosen = chosen_instrument(instrument, settings)
+        try:
+            chosen = chosen_instrument(instrument, settings)
+        except InvalidInput as exc:
+            errors = {problem.field: problem.message for problem in exc.errors}
+            state = FormState({"instrument": instrument}, errors)
+            return render(
+                page, "referrals/choose.html", status_code=422, choices=instrument_choices(), form=state
+            )
         today = intake.local_today(clock, page.timezone)
         empty = FormInput({})
         live = preview(empty, chosen, settings, today)
@@ -142,11 +149,12 @@ class ReferrerPages(Controller):
         submitted = await FormInput.read(request)
         settings = await area_settings(db, page.area_id)
         chosen = chosen_instrument(submitted.get("instrument_id"), settings)
-        live = preview(submitted, chosen, settings, intake.local_today(clock, page.timezone))
+        today = intake.local_today(clock, page.timezone)
+        live = preview(submitted, chosen, settings, today)
         keep_form(
             request, page, "referrals/form.html", submitted, **form_context(InstrumentForm.of(chosen), live)
         )
-        data = referral_data(submitted, chosen)
+        data = referral_data(submitted, chosen, today)
         referral = await intake.submit_referral(db, clock, actor, protector_of(runtime), page.area_id, data)
         return redirect(
             runtime, f"/referrals/{referral.id}/submitted", flash=f"Referral {referral.reference} submitted."

@@ -31,8 +31,8 @@ from marac.cases.instruments import (
     list_instruments,
 )
 from marac.cases.instruments.base import raise_if_problems
-from marac.cases.intake import eligibility_rules, instrument_for_area, stored_reasons
-from marac.errors import FieldProblem, InvalidInput, NotFound
+from marac.cases.intake import eligibility_rules, input_problems, instrument_for_area, stored_reasons
+from marac.errors import FieldProblem, InvalidInput
 from marac.web.forms import FormInput, explain
 
 # Blank rows offered for further people and incidents: enough for nearly every referral, no script needed.
@@ -158,8 +158,6 @@ def chosen_instrument(instrument_id: str, settings: AreaSettings) -> Instrument:
     except InvalidInput as exc:
         message = exc.errors[0].message if exc.errors else exc.detail
         raise InvalidInput.for_field("instrument", message) from None
-    except NotFound:
-        raise InvalidInput.for_field("instrument", "choose one of the instruments listed") from None
 
 
 # --- reading the form --------------------------------------------------------------------------------
@@ -236,9 +234,14 @@ class _Reader:
         return found
 
 
-def referral_data(form: FormInput, instrument: Instrument) -> schemas.ReferralCreate:
-    """The intake schema from the posted form; every problem of shape is reported by field at once."""
+def referral_data(form: FormInput, instrument: Instrument, today: date) -> schemas.ReferralCreate:
+    """The intake schema from the posted form, every problem reported by field at once.
+
+    The intake service checks the same again; asking its checks here as well means the referrer sees
+    a missing answer and an impossible date together, not one after the other.
+    """
     read = _Reader(form)
+    answers = answers_of(form, instrument)
     victim = read.person("victim", required=True, details=True)
     perpetrators = [read.person(f"perpetrators.{n}", required=False) for n in range(PERPETRATOR_SLOTS)]
     children = [read.person(f"children.{n}", required=False) for n in range(CHILD_SLOTS)]
@@ -250,7 +253,7 @@ def referral_data(form: FormInput, instrument: Instrument) -> schemas.ReferralCr
         "police_incidents": read.incidents(),
         "instrument_id": instrument.id,
         "instrument_version": instrument.version,
-        "answers": answers_of(form, instrument),
+        "answers": answers,
         "assessor_rating": read.text("assessor_rating"),
         "professional_judgement": read.flag("professional_judgement"),
         "judgement_reasons": read.text("judgement_reasons"),
@@ -264,7 +267,7 @@ def referral_data(form: FormInput, instrument: Instrument) -> schemas.ReferralCr
     }
     raise_if_problems(read.problems, "the referral cannot be recorded as it is")
     try:
-        return msgspec.convert(data, schemas.ReferralCreate, strict=False)
+        referral = msgspec.convert(data, schemas.ReferralCreate, strict=False)
     except msgspec.ValidationError as exc:
         text = _PATH.sub(r".\1", str(exc))
         _, message = explain(text, {})
@@ -272,6 +275,10 @@ def referral_data(form: FormInput, instrument: Instrument) -> schemas.ReferralCr
         where = _AT.search(text)
         field = where.group(1) if where else "form"
         raise InvalidInput(f"{field}: {message}", errors=[FieldProblem(field, message)]) from exc
+    problems = input_problems(referral, referral.referred_on or today, today)
+    problems += instrument.answer_problems(answers) + instrument.rating_problems(referral.assessor_rating)
+    raise_if_problems(problems, "the referral cannot be recorded as it is")
+    return referral
 
 
 def answers_of(form: FormInput, instrument: Instrument) -> dict[str, str]:
