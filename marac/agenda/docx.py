@@ -13,23 +13,22 @@ folder) with Jinja tags; they see the context under the same field names, with v
 Rendering escapes every value (a note containing ``<b>&`` prints literally) and refuses to print a name the
 context does not have (Jinja's ``StrictUndefined``), so a template typo fails loudly instead of leaving a
 blank in a document that people act on.  An area's own templates are checked before use by
-:func:`validate_template` (see :mod:`marac.agenda.template_checks`).
+:func:`validate_template` (see :mod:`marac.agenda.template_checks`).  Each template file is prepared
+once while it is unchanged on disk (:mod:`marac.agenda.docx_filling`), so a document costs only the
+filling in of its own parts.
 """
 
 from __future__ import annotations
 
-import io
 import re
 import types
 from dataclasses import fields, is_dataclass
 from datetime import date, datetime
-from functools import lru_cache
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from docxtpl import DocxTemplate
-from jinja2 import Environment, StrictUndefined, Template, TemplateError
+from jinja2 import TemplateError
 from lxml import etree
 from markupsafe import Markup, escape
 
@@ -54,6 +53,14 @@ from marac.agenda.documents import (
     Recipient,
     ResearchEntry,
 )
+from marac.agenda.docx_filling import (
+    PATCHER,
+    BrokenPart,
+    PreparedTemplate,
+    make_environment,
+    patched_xml,
+    prepare,
+)
 from marac.clock import ensure_utc
 from marac.errors import InvalidInput
 from marac.settings import get_settings
@@ -62,6 +69,7 @@ from marac.settings import get_settings
 __all__ = [
     "CONTEXT_TYPES",
     "DEFAULT_MARKING",
+    "PATCHER",
     "ActionEntry",
     "ActionLogDoc",
     "AgendaDoc",
@@ -81,6 +89,7 @@ __all__ = [
     "Recipient",
     "ResearchEntry",
     "make_environment",
+    "patched_xml",
     "render",
     "shipped_templates_dir",
     "template_namespace",
@@ -178,86 +187,7 @@ def template_namespace(context: DocContext) -> dict[str, Any]:
 
 # --- rendering ---------------------------------------------------------------------------------------
 
-
-class _CompilingEnvironment(Environment):
-    """Keeps compiled templates by source text.
-
-    docxtpl compiles every XML part on every render; the parts of a template are the same text each
-    time, so compiling once per process is much of the saving on large packs.
-    """
-
-    def __init__(self, **options: Any) -> None:
-        super().__init__(**options)
-        self._cached_from_string = lru_cache(maxsize=64)(super().from_string)
-
-    def from_string(self, source: Any, globals: Any = None, template_class: Any = None) -> Template:
-        if isinstance(source, str) and globals is None and template_class is None:
-            return self._cached_from_string(source)
-        return super().from_string(source, globals, template_class)
-
-
-_CHANGES_TABLE_SHAPE = re.compile(r"\{%-?\s*(?:tc\s|colspan\s|hm\s|vm\s)")
-
-
-@lru_cache(maxsize=64)
-def patched_xml(src_xml: str) -> tuple[str, bool]:
-    """docxtpl's clean-up of one XML part, and whether the part reshapes tables (cell loops, merges)."""
-    # One line per paragraph, as docxtpl does before rendering, so that Jinja errors give useful lines.
-    patched = re.sub(r"<w:p([ >])", r"\n<w:p\1", DocxTemplate.patch_xml(PATCHER, src_xml))
-    return patched, _CHANGES_TABLE_SHAPE.search(re.sub(r"<[^>]+>", "", src_xml)) is not None
-
-
-class _Filling(DocxTemplate):  # type: ignore[misc]  # docxtpl has no type hints
-    """docxtpl, with the work that does not depend on the context done once per template.
-
-    A 40-case pack spends most of docxtpl's time re-cleaning the same template XML, scanning the filled
-    XML for tabs and line breaks that :func:`_text` has already turned into Word elements, and
-    recounting table columns that only cell loops can change.  Malformed output is an error here rather
-    than something lxml's recovering parser silently repairs.
-    """
-
-    _reshapes_tables = False
-
-    def patch_xml(self, src_xml: str) -> str:
-        patched, reshapes = patched_xml(src_xml)
-        self._reshapes_tables = self._reshapes_tables or reshapes
-        return patched
-
-    def render_xml_part(
-        self, src_xml: str, part: Any, context: dict[str, Any], jinja_env: Environment | None = None
-    ) -> str:
-        # docxtpl's own, less its regular expressions over the whole filled part: the line breaks
-        # before paragraphs (added in patched_xml) come out with a plain replace.
-        self.current_rendering_part = part
-        filled = (jinja_env or _ENV).from_string(src_xml).render(context).replace("\n<w:p", "<w:p")
-        for escaped, tag in (("{_{", "{{"), ("}_}", "}}"), ("{_%", "{%"), ("%_}", "%}")):
-            filled = filled.replace(escaped, tag)
-        return self.resolve_listing(filled)
-
-    def resolve_listing(self, xml: str) -> str:
-        if "\t" in xml or "\n" in xml:  # only a template's own text can still hold them
-            return str(super().resolve_listing(xml))
-        return xml
-
-    def fix_tables(self, xml: str) -> Any:
-        tree = etree.fromstring(xml)  # strict: broken XML raises instead of being "repaired"
-        return super().fix_tables(xml) if self._reshapes_tables else tree
-
-
-PATCHER = DocxTemplate(io.BytesIO())
-
-
-def _nothing_for_none(value: Any) -> Any:
-    return "" if value is None else value
-
-
-def make_environment() -> Environment:
-    """The Jinja environment every document is rendered with: escaping on, missing names are errors."""
-    return _CompilingEnvironment(autoescape=True, undefined=StrictUndefined, finalize=_nothing_for_none)
-
-
-_ENV = make_environment()
-_TEMPLATE_BYTES: dict[Path, tuple[int, int, bytes]] = {}
+_PREPARED: dict[Path, tuple[int, int, PreparedTemplate]] = {}
 
 
 def shipped_templates_dir() -> Path:
@@ -273,15 +203,15 @@ def template_path(kind: DocumentKind | str, template_dir: Path | None = None) ->
     return shipped_templates_dir() / name
 
 
-def _template_bytes(path: Path) -> bytes:
-    """The template file, read once while it is unchanged on disk."""
+def _prepared(path: Path) -> PreparedTemplate:
+    """The template file, prepared once while it is unchanged on disk."""
     stat = path.stat()
-    cached = _TEMPLATE_BYTES.get(path)
+    cached = _PREPARED.get(path)
     if cached is not None and cached[:2] == (stat.st_mtime_ns, stat.st_size):
         return cached[2]
-    data = path.read_bytes()
-    _TEMPLATE_BYTES[path] = (stat.st_mtime_ns, stat.st_size, data)
-    return data
+    prepared = prepare(path.read_bytes())
+    _PREPARED[path] = (stat.st_mtime_ns, stat.st_size, prepared)
+    return prepared
 
 
 def _kind_of(template: str, context: DocContext) -> DocumentKind:
@@ -304,20 +234,16 @@ def render(template: str, context: DocContext, *, template_dir: Path | None = No
     """
     kind = _kind_of(template, context)
     path = template_path(kind, template_dir)
-    document = _Filling(io.BytesIO(_template_bytes(path)))
     try:
-        document.render(template_namespace(context), jinja_env=_ENV)
+        return _prepared(path).fill(template_namespace(context))
     except TemplateError as exc:
         raise InvalidInput(
             f"template {path.name} cannot be filled in: {exc.message}", template=path.name
         ) from exc
-    except etree.XMLSyntaxError as exc:
+    except (etree.XMLSyntaxError, BrokenPart) as exc:
         raise InvalidInput(
             f"template {path.name} makes a broken document: {exc}", template=path.name
         ) from exc
-    out = io.BytesIO()
-    document.save(out)
-    return out.getvalue()
 
 
 def validate_template(path: Path, kind: DocumentKind | str) -> None:
