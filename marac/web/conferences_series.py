@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from litestar import Controller, Request, get, post
@@ -14,7 +16,7 @@ from marac.access.guards import Actor
 from marac.access.models import Role
 from marac.agenda import schemas, series
 from marac.clock import Clock
-from marac.errors import Conflict, StaleVersion
+from marac.errors import Conflict, InvalidInput, StaleVersion
 from marac.runtime import Runtime
 from marac.web.conferences_views import (
     HOLIDAY_POLICIES,
@@ -40,6 +42,12 @@ HINTS = {
     "start_date": "Enter a date, like 2027-01-12",
     "end_date": "Enter a date, like 2027-12-31",
     "chair_user_id": "Choose the chair",
+}
+# The service names people by id; on the form the choice is in front of the coordinator already.
+PEOPLE_PROBLEMS = {
+    "representative_ids": "Each representative must work for one of the standing agencies ticked above",
+    "agency_ids": "Choose agencies of this area",
+    "chair_user_id": "The chair must be a member of this area",
 }
 STALE = (
     "This series was changed by someone else while you were editing it. "
@@ -73,6 +81,17 @@ async def choices(db: AsyncSession, actor: Actor, area_id: uuid.UUID) -> dict[st
     }
 
 
+@contextmanager
+def plain_people_problems() -> Iterator[None]:
+    try:
+        yield
+    except InvalidInput as exc:
+        fields = [problem.field for problem in exc.errors if problem.field in PEOPLE_PROBLEMS]
+        if not fields:
+            raise
+        raise InvalidInput.for_field(fields[0], PEOPLE_PROBLEMS[fields[0]]) from exc
+
+
 class SeriesPages(Controller):
     path = "/conferences/series"
     opt = {"roles": COORDINATORS}
@@ -98,7 +117,8 @@ class SeriesPages(Controller):
         context = await choices(db, actor, page.area_id)
         keep_form(request, page, "conferences/series_form.html", submitted, series=None, **context)
         data = submitted.parse(schemas.ConferenceSeriesCreate, hints=HINTS)
-        created = await series.create_series(db, clock, actor, page.area_id, data)
+        with plain_people_problems():
+            created = await series.create_series(db, clock, actor, page.area_id, data)
         return redirect(runtime, "/conferences", flash=f"{created.series.name} set up.")
 
     @get("/{series_id:uuid}/edit")
@@ -134,7 +154,8 @@ class SeriesPages(Controller):
         )
         data = submitted.parse(schemas.ConferenceSeriesUpdate, hints=HINTS)
         try:
-            updated = await series.update_series(db, clock, actor, series_id, data)
+            with plain_people_problems():
+                updated = await series.update_series(db, clock, actor, series_id, data)
         except StaleVersion as exc:
             raise Conflict(STALE) from exc
         return redirect(runtime, "/conferences", flash=f"{updated.series.name} saved.")
