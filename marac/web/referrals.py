@@ -210,7 +210,7 @@ async def my_referrals_panel(request: PanelRequest) -> PanelContent:
     return PanelContent(
         headline=f"{len(listed)} {noun} from your agency, {waiting} waiting for a decision",
         rows=[PanelRow(row.reference, note=row.progress.text) for row in rows],
-        more_label="All my referrals",
+        more_label="See them all",
         more_href="/referrals/mine",
     )
 

@@ -297,7 +297,7 @@ async def decide_panel(request: PanelRequest) -> PanelContent:
     return PanelContent(
         headline=f"{len(waiting)} {noun} to decide" if waiting else "No referrals to decide",
         rows=rows,
-        more_label="All referrals",
+        more_label="Open the list",
         more_href="/referrals",
     )
 
