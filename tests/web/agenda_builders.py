@@ -21,6 +21,7 @@ _CASE_REF = re.compile(r"MC-\d{5}")
 
 async def sign_in_as(client: AsyncTestClient[Litestar], world: PackWorld, key: str) -> str:
     """Log in as one of the pack world's people (coordinator, police.rep, …); returns the CSRF token."""
+    client.cookies.clear()  # whoever was signed in before
     return await sign_in_client(client, world.users[key].email)
 
 
