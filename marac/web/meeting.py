@@ -63,6 +63,12 @@ class ConferenceChoice:
     today: bool
 
 
+@dataclass(frozen=True)
+class Progress:
+    status_label: str
+    without_outcome: int
+
+
 def _choices_of(summaries: list[Any], today: date) -> list[ConferenceChoice]:
     return [
         ConferenceChoice(
@@ -203,6 +209,11 @@ class MeetingPages(Controller):
             ) from exc
         saved = replace(CaseRow.of(case.number, line, case.default_agency_id), actions=case.actions)
         if request.htmx:
+            # Recording starts the meeting; the count of cases still without an outcome goes down.
+            progress = Progress(
+                STATUS_LABELS[ConferenceStatus.HELD],
+                screen.without_outcome - (1 if saved.outcome and not case.outcome else 0),
+            )
             return render(
                 page,
                 "meeting/_record.html",
@@ -210,6 +221,7 @@ class MeetingPages(Controller):
                 form=saved.record_form(),
                 saved=True,
                 theirs=None,
+                progress=progress,
                 **_screen_context(screen),
             )
         return redirect(

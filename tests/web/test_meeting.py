@@ -141,6 +141,9 @@ async def test_attendance_outcome_minutes_and_actions_are_recorded_through_htmx_
     assert "Saved: Heard" in heard.text
     assert minutes in heard.text
     assert 'name="version" value="2"' in heard.text
+    # The rest of the screen follows: the meeting is under way, one case is left without an outcome.
+    assert '<span id="conference-status" hx-swap-oob="true">Meeting in progress</span>' in heard.text
+    assert "1 case has no outcome" in text_of(heard.text)
 
     for description in ("Fit new locks at the home", "Share the safety plan with the school"):
         added = await client.post(
