@@ -76,6 +76,18 @@ async def test_the_chair_runs_a_meeting_and_follows_an_action_to_completion(
     await expect(first.locator(".action-list")).to_contain_text("North Children's Services")
     await screenshot(page, "meeting")
 
+    # A deadline before the meeting is refused next to the field, which gets the focus back.
+    await description.fill("Refer to the housing panel")
+    await first.get_by_label("Deadline").fill("2026-11-01")
+    await first.get_by_label("Deadline").press("Enter")
+    deadline = first.get_by_label("Deadline")
+    await expect(first.locator(".field-error")).to_have_text(
+        "Error: must not be before the conference that agreed the action"
+    )
+    await expect(deadline).to_be_focused()
+    await expect(description).to_have_value("Refer to the housing panel")
+    await expect(first.locator(".action-list li")).to_have_count(2)
+
     await page.goto("/actions/by-agency")
     await expect(page.locator("#overall-rate")).to_have_text("none due")
     await log_out(page)
