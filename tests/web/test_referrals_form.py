@@ -226,3 +226,20 @@ async def test_a_referral_below_the_threshold_is_recorded_and_says_so(
     confirmation = (await client.get(response.headers["location"])).text
     assert text_of(confirmation, "referral-reasons") == "no referral criterion is met: 9 of 24 yes (standard)"
     assert "refer again on professional judgement" in confirmation
+
+
+async def test_an_assessor_rated_instrument_waits_for_the_rating(
+    client: Client, world: World, sign_in: SignIn
+) -> None:
+    csrf = await sign_in("referrer")
+    form = (await client.get("/referrals/new?instrument=bsafer")).text
+    assert 'name="answers.f1_now" value="possibly"' in form
+    assert re.search(r'<select id="f-assessor_rating" name="assessor_rating"', form)
+
+    fields = {"instrument_id": "bsafer", **VICTIM, "answers.f1_now": "present"}
+    waiting = await live_result(client, csrf, fields)
+    assert "Still needed: the assessor&#39;s rating." in waiting
+    assert text_of(waiting, "live-band") == "Not known yet"
+    rated = await live_result(client, csrf, {**fields, "assessor_rating": "high"})
+    assert (text_of(rated, "live-score"), text_of(rated, "live-band")) == ("Assessor's rating", "High")
+    assert text_of(rated, "live-eligibility") == "Meets the MARAC referral criteria"
