@@ -26,6 +26,7 @@ from marac.web.forms import FormInput, FormState, keep_form
 from marac.web.shell import PageContext, redirect, render
 
 ANSWERS = {"accepted": Response.ACCEPTED, "declined": Response.DECLINED, "delegated": Response.DELEGATED}
+NOTE_LENGTH = 300  # as the invitation stores it
 DONE = {
     Response.ACCEPTED: "You have accepted",
     Response.DECLINED: "You have declined",
@@ -81,9 +82,8 @@ async def my_conferences(
     names: dict[uuid.UUID, str] = {}
     deputies = {i.deputy_user_id for i, _ in found if i.deputy_user_id}
     if deputies:
-        names = dict(
-            (await db.execute(select(User.id, User.name).where(User.id.in_(deputies)))).tuples().all()
-        )
+        named = await db.execute(select(User.id, User.name).where(User.id.in_(deputies)))
+        names = {row[0]: row[1] for row in named}
     return [
         MyConference(
             conference=row,
@@ -142,13 +142,16 @@ class MyConferencePages(Controller):
     ) -> Redirect:
         submitted = await FormInput.read(request)
         back = back_to(submitted, conference_id)
-        context = await answer_context(db, actor, page, clock)
-        context.pop("answer_form")
+        on_list = back == "/conferences/mine"
+        context = await answer_context(db, actor, page, clock, only=None if on_list else conference_id)
+        context.pop("answer_form")  # the kept form takes its place, with the messages
         context["answer_for"] = conference_id
-        if back != "/conferences/mine":
-            attendee = await self._attendee_context(db, clock, actor, page, conference_id)
-            context.update(attendee)
-        template = "conferences/mine.html" if back == "/conferences/mine" else "conferences/attendee.html"
+        if not on_list:
+            summary = await get_conference_summary(db, actor, conference_id)
+            (context["conference"],) = await conference_rows(
+                db, summary.conference.area_id, [summary], clock.now()
+            )
+        template = "conferences/mine.html" if on_list else "conferences/attendee.html"
         keep_form(request, page, template, submitted, form_name="answer_form", **context)
         response = ANSWERS.get(submitted.get("response"))
         if response is None:
@@ -161,18 +164,12 @@ class MyConferencePages(Controller):
                 raise InvalidInput.for_field(
                     "deputy_user_id", "Choose the colleague who goes instead"
                 ) from exc
-        note = submitted.get("note")[:300] or None
+        note = submitted.get("note") or None
+        if note is not None and len(note) > NOTE_LENGTH:
+            raise InvalidInput.for_field("note", f"Use at most {NOTE_LENGTH} characters")
         answer = services.Answer(response, deputy_id, note)
         await services.respond(db, clock, actor, conference_id, answer, settings=runtime.settings)
         return redirect(runtime, back, flash=f"{DONE[response]}.")
-
-    async def _attendee_context(
-        self, db: AsyncSession, clock: Clock, actor: Actor, page: PageContext, conference_id: uuid.UUID
-    ) -> dict[str, Any]:
-        summary = await get_conference_summary(db, actor, conference_id)
-        (row,) = await conference_rows(db, summary.conference.area_id, [summary], clock.now())
-        mine = await my_conferences(db, actor, page.area_id, clock, only=conference_id)
-        return {"conference": row, "mine": mine}
 
 
 async def my_conferences_panel(request: PanelRequest) -> PanelContent:

@@ -11,7 +11,7 @@ from marac.notify.models import Invitation, Response
 from marac.runtime import Runtime
 from marac.web.conferences import my_conferences_panel
 from tests.factories import World, make_user
-from tests.web.conference_pages import Meetings, monthly_meetings, panel, text_of
+from tests.web.conference_pages import Meetings, field_error, monthly_meetings, panel, text_of
 from tests.web.test_access import SignIn
 
 Client = AsyncTestClient[Litestar]
@@ -86,7 +86,8 @@ async def test_naming_a_deputy_needs_a_colleague_and_invites_them(
 
     assert f'<option value="{colleague.id}">Deputy.Rep</option>' in form
     assert missing.status_code == 422
-    assert "Error: Choose the colleague who goes instead" in text_of(missing.text)
+    assert field_error(missing.text, "deputy_user_id") == "Error: Choose the colleague who goes instead"
+    assert missing.text.count('id="f-deputy_user_id"') == 1  # only the form the message is about
     assert outsider.status_code == 422
     assert "the deputy must be an active colleague of your agency" in outsider.text
     assert named.status_code == 303
@@ -111,6 +112,9 @@ async def test_an_answer_can_be_given_on_the_conference_page_the_invitation_link
         follow_redirects=False,
     )
     no_choice = await client.post(f"{url}/response", data={"back": url, "_csrf": csrf})
+    long_note = await client.post(
+        f"{url}/response", data={"response": "declined", "note": "x" * 301, "back": url, "_csrf": csrf}
+    )
 
     assert "North Shire MARAC on Tue 08 Dec 2026" in page
     assert "Cases queued" not in page  # the coordinator's figures are not shown to attendees
@@ -118,6 +122,7 @@ async def test_an_answer_can_be_given_on_the_conference_page_the_invitation_link
     assert "You have declined." in (await client.get(url)).text
     assert no_choice.status_code == 422
     assert "Error: Choose accept, decline or send a deputy" in text_of(no_choice.text)
+    assert field_error(long_note.text, "note") == "Error: Use at most 300 characters"
     assert (await answer_of(runtime, meetings, world.users["representative"].id)).response_note == "Court"
 
 
