@@ -78,6 +78,7 @@ class ReferralRow:
     urgent: bool
     has_children: bool
     linked: bool
+    linked_count: int  # further referrals for the same victim, to be heard with this one
     possible_match: bool
     progress: Progress
 
@@ -180,6 +181,7 @@ async def referral_rows(
             urgent=r.urgent,
             has_children=r.has_children,
             linked=r.linked_to_id is not None,
+            linked_count=r.linked_count,
             possible_match=r.id in possible_matches,
             progress=progress_of(r, listed.get(r.id), reasons.get(r.id)),
         )

@@ -182,6 +182,23 @@ async def test_a_suggested_match_is_rejected_and_the_cases_stay_apart(
     assert "Possible match" not in (await client.get("/referrals")).text
 
 
+async def test_a_further_referral_for_a_waiting_victim_is_folded_into_the_first(
+    client: Client, world: World, sign_in: SignIn
+) -> None:
+    first = await submit(client, world)
+    second = await submit(client, world, referral_body(yes=3))
+    assert second["linked_to_id"] == first["id"]
+    await sign_in("coordinator")
+    listing = (await client.get("/referrals")).text
+    assert "To decide (1)" in listing
+    assert "1 further referral linked" in listing
+    detail = (await client.get(f"/referrals/{first['id']}")).text
+    assert f'<a href="/referrals/{second["id"]}">{second["reference"]}</a>' in detail
+    linked = (await client.get(f"/referrals/{second['id']}")).text
+    assert text_of(linked, "referral-status") == "Submitted"
+    assert "Added to the referral already waiting for this victim" in linked
+
+
 async def test_the_referrers_panel_and_list_follow_each_referral(
     client: Client, world: World, sign_in: SignIn
 ) -> None:
