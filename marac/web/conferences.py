@@ -35,6 +35,7 @@ from marac.web.conferences_views import (
     SeriesRow,
     conference_rows,
     move_values,
+    urgent_referrals,
 )
 from marac.web.dashboard import PanelContent, PanelRequest, PanelRow
 from marac.web.forms import FormInput, FormState, keep_form
@@ -74,6 +75,7 @@ async def list_context(db: AsyncSession, actor: Actor, page: PageContext, clock:
         "series_rows": all_series,
         "series_choices": [(str(s.id), s.name) for s in all_series if s.active],
         "conferences": rows,
+        "urgent_choices": await urgent_referrals(db, actor, page.area_id),
     }
 
 
@@ -113,7 +115,7 @@ class ConferencePages(Controller):
         actor: Actor,
         runtime: Runtime,
     ) -> Redirect:
-        submitted = await FormInput.read(request)
+        submitted = await FormInput.read(request, lists=("referral_ids",))
         keep_form(
             request, page, "conferences/list.html", submitted, **await list_context(db, actor, page, clock)
         )

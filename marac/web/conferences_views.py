@@ -15,11 +15,21 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from marac.access.guards import Actor
 from marac.access.models import Agency, Membership, Role, User
 from marac.agenda.conferences import ConferenceSummary
 from marac.agenda.layout import OPEN_STATUSES
-from marac.agenda.models import ConferenceNotice, ConferenceSeries, ConferenceStatus, NoticeKind
+from marac.agenda.models import (
+    AgendaItem,
+    ConferenceNotice,
+    ConferenceSeries,
+    ConferenceStatus,
+    NoticeKind,
+    Outcome,
+)
 from marac.agenda.series import SeriesDetail
+from marac.cases.access import not_excluded
+from marac.cases.models import Referral, ReferralStatus
 from marac.notify.models import Response
 from marac.notify.services import InviteeAnswer
 
@@ -49,6 +59,8 @@ RESPONSE_LABELS = {
 INVITED_AS = {"representative": "Representative", "chair": "Chair", "deputy": "Deputy"}
 # How far ahead the coordinator's list reaches: the year of meetings a series keeps materialised.
 LIST_AHEAD = timedelta(days=366)
+# More urgent referrals than this waiting at once would be a matter for the area, not one meeting.
+URGENT_LIMIT = 50
 # Overflow notices older than this cannot concern a conference still to come.
 OVERFLOW_LOOKBACK = timedelta(days=400)
 
@@ -252,6 +264,30 @@ async def conference_rows(
         ConferenceRow.of(s, names.get(s.conference.series_id, ""), overflow.get(s.conference.id, 0))
         for s in summaries
     ]
+
+
+async def urgent_referrals(session: AsyncSession, actor: Actor, area_id: uuid.UUID) -> list[tuple[str, str]]:
+    """Accepted urgent referrals not yet heard, as (id, "reference, accepted on") choices for an
+    extraordinary conference; none about a case the coordinator must not receive."""
+    heard = (
+        select(AgendaItem.id)
+        .where(AgendaItem.referral_id == Referral.id, AgendaItem.outcome == Outcome.HEARD)
+        .exists()
+    )
+    rows = await session.execute(
+        select(Referral.id, Referral.reference, Referral.decided_at)
+        .where(
+            Referral.area_id == area_id,
+            Referral.status == ReferralStatus.ACCEPTED,
+            Referral.urgent.is_(True),
+            Referral.linked_to_id.is_(None),
+            not_excluded(actor, Referral.case_id),
+            ~heard,
+        )
+        .order_by(Referral.decided_at, Referral.reference)
+        .limit(URGENT_LIMIT)
+    )
+    return [(str(row[0]), f"{row[1]}, accepted {row[2]:%d %b %Y}" if row[2] else str(row[1])) for row in rows]
 
 
 @dataclass(frozen=True)

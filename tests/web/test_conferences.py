@@ -11,6 +11,8 @@ from sqlalchemy import select
 from marac.agenda.models import Conference, ConferenceSeries, ConferenceStatus
 from marac.runtime import Runtime
 from marac.web.conferences import next_conference_panel
+from tests.agenda.factories import accepted_referral
+from tests.conftest import START
 from tests.factories import World
 from tests.web.conference_pages import field_error, monthly_meetings, panel, text_of
 from tests.web.test_access import SignIn
@@ -241,6 +243,33 @@ async def test_a_coordinator_calls_an_extraordinary_conference(
     detail = await client.get(called.headers["location"])
     assert "Extraordinary conference called for 27 November 2026." in detail.text
     assert "Extraordinary North Shire MARAC on Fri 27 Nov 2026" in text_of(detail.text)
+
+
+async def test_an_extraordinary_conference_hears_the_urgent_referrals_chosen(
+    client: Client, runtime: Runtime, world: World, sign_in: SignIn
+) -> None:
+    meetings = await monthly_meetings(runtime, world, invite=False)
+    urgent = await accepted_referral(runtime, world.area, world.police, START, urgent=True)
+    routine = await accepted_referral(runtime, world.area, world.police, START)
+    csrf = await sign_in("coordinator")
+
+    listing = await client.get("/conferences")
+    called = await client.post(
+        "/conferences/extraordinary",
+        data={
+            "series_id": str(meetings.series.series.id),
+            "local_date": "2026-11-27",
+            "start_time": "09:30",
+            "referral_ids": [str(urgent.id)],
+            "_csrf": csrf,
+        },
+        follow_redirects=False,
+    )
+
+    assert f"{urgent.reference}, accepted 23 Nov 2026" in listing.text
+    assert routine.reference not in listing.text  # only urgent referrals are offered
+    detail = text_of((await client.get(called.headers["location"])).text)
+    assert "Cases queued 1 of 16" in detail
 
 
 async def test_the_dashboard_panel_shows_the_next_conference(runtime: Runtime, world: World) -> None:
