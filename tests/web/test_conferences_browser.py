@@ -20,6 +20,18 @@ pytestmark = pytest.mark.browser
 LoginAs = Callable[[str], Awaitable[Page]]
 Screenshot = Callable[[Page, str], Awaitable[Path]]
 DASH = "\N{EN DASH}"  # between the start and end of a meeting
+PHONE = {"width": 375, "height": 740}
+# Elements sticking out of the viewport (tables scroll inside their own box, so they are left out).
+TOO_WIDE = """[...document.querySelectorAll('body *')]
+  .filter(e => e.getBoundingClientRect().right > innerWidth + 1 && !e.closest('.table-wrap'))
+  .map(e => `${e.tagName}.${e.className}`)"""
+
+
+async def fits_a_phone(page: Page, *paths: str) -> None:
+    await page.set_viewport_size(PHONE)
+    for path in paths:
+        await page.goto(path)
+        assert await page.evaluate(TOO_WIDE) == [], f"{path} is wider than a phone"
 
 
 async def test_a_coordinator_sets_up_a_series_and_moves_a_meeting(
@@ -77,6 +89,9 @@ async def test_a_coordinator_sets_up_a_series_and_moves_a_meeting(
     moved = page.get_by_role("row").filter(has_text="Tue 15 Dec 2026")
     await expect(moved.get_by_role("cell").nth(1)).to_have_text(f"14:00{DASH}17:00")
     await expect(moved).to_contain_text("Moved")
+    detail = await moved.get_by_role("link").get_attribute("href")
+    assert detail is not None
+    await fits_a_phone(page, "/conferences", detail, "/conferences/series/new", "/outbox")
 
 
 async def test_a_representative_accepts_an_invitation_and_takes_a_calendar_link(
@@ -113,6 +128,7 @@ async def test_a_representative_accepts_an_invitation_and_takes_a_calendar_link(
     await page.goto("/account/calendar")  # the link is never shown again
     await expect(page.get_by_label("https link")).to_have_count(0)
     await expect(page.locator("#feed-status")).to_contain_text("works")
+    await fits_a_phone(page, "/conferences/mine", "/account/calendar")
 
 
 async def test_a_coordinator_sends_a_parked_email_again(
