@@ -12,7 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from marac.access.guards import Actor
-from marac.access.models import User
+from marac.access.models import Role, User
 from marac.agenda.conferences import conference_summary, get_conference_summary
 from marac.agenda.models import Conference
 from marac.clock import Clock
@@ -112,7 +112,29 @@ async def answer_context(
         "answer_for": None,
         "answer_form": FormState(),
         "blank_form": FormState(),
+        "agenda_link": agenda_link(page),
     }
+
+
+@dataclass(frozen=True)
+class AgendaLink:
+    """Where an attendee reads the cases: the chair's agenda review (of one conference), a
+    representative's case list; the coordinator's agenda page is theirs alone."""
+
+    label: str
+    path: str
+    per_conference: bool
+
+    def href(self, conference_id: uuid.UUID) -> str:
+        return f"{self.path}?conference={conference_id}" if self.per_conference else self.path
+
+
+def agenda_link(page: PageContext) -> AgendaLink | None:
+    if page.has_role(Role.CHAIR):
+        return AgendaLink("Agenda review", "/agenda/review", per_conference=True)
+    if page.has_role(Role.REPRESENTATIVE):
+        return AgendaLink("Case list", "/cases", per_conference=False)
+    return None  # a deputy from another role reads the papers they are sent
 
 
 def back_to(submitted: FormInput, conference_id: uuid.UUID) -> str:

@@ -34,7 +34,8 @@ async def test_a_representative_sees_their_invitations_and_accepts_one(
     meetings = await monthly_meetings(runtime, world)
     csrf = await sign_in("representative")
 
-    listing = text_of((await client.get("/conferences/mine")).text)
+    listing_html = (await client.get("/conferences/mine")).text
+    listing = text_of(listing_html)
     accepted = await client.post(
         f"/conferences/{meetings.first.id}/response",
         data={"response": "accepted", "back": "/conferences/mine", "_csrf": csrf},
@@ -44,6 +45,7 @@ async def test_a_representative_sees_their_invitations_and_accepts_one(
     assert "North Shire MARAC on Tue 08 Dec 2026 When Tue 08 Dec 2026, 10:00-13:00" in listing
     assert "North Shire MARAC on Tue 12 Jan 2027" in listing
     assert "Your answer: No answer yet" in listing
+    assert '<a href="/cases">Case list</a>' in listing_html  # where a representative reads the cases
     assert accepted.status_code == 303
     assert accepted.headers["location"] == "/conferences/mine"
     after = await client.get("/conferences/mine")
@@ -138,3 +140,15 @@ async def test_the_dashboard_panel_lists_my_next_conferences(runtime: Runtime, w
         ("Tue 08 Dec 2026", f"/conferences/{meetings.first.id}", "No answer yet"),
         ("Tue 12 Jan 2027", f"/conferences/{meetings.second.id}", "No answer yet"),
     ]
+
+
+async def test_the_chair_is_pointed_to_the_agenda_review_of_the_conference(
+    client: Client, runtime: Runtime, world: World, sign_in: SignIn
+) -> None:
+    meetings = await monthly_meetings(runtime, world)
+    await sign_in("chair")
+
+    page = await client.get(f"/conferences/{meetings.first.id}")
+
+    assert f'<a href="/agenda/review?conference={meetings.first.id}">Agenda review</a>' in page.text
+    assert "Your answer: No answer yet" in text_of(page.text)  # the chair is invited too
