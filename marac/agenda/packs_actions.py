@@ -57,8 +57,22 @@ async def _actions(
         .correlate(Action)
         .scalar_subquery()
     )
+    # Columns rather than Action rows: a 40-case agenda has a hundred actions or more, and documents
+    # need neither the ORM's tracking of them nor their other columns.
     rows = await session.execute(
-        select(Action, Case.reference, Agency.name, owner.name, last_report)
+        select(
+            Action.id,
+            Action.case_id,
+            Action.owner_agency_id,
+            Action.reference,
+            Action.description_enc,
+            Action.deadline,
+            Action.status,
+            Case.reference.label("case_reference"),
+            Agency.name.label("owner_agency"),
+            owner.name.label("owner_person"),
+            last_report.label("last_report"),
+        )
         .join(Case, Case.id == Action.case_id)
         .join(Agency, Agency.id == Action.owner_agency_id)
         .outerjoin(owner, owner.id == Action.owner_user_id)
@@ -66,23 +80,23 @@ async def _actions(
         .order_by(Action.deadline, Action.reference)
     )
     found = []
-    for action, case_reference, agency, person, reported in rows:
-        status = STATUS_LABELS.get(action.status, str(action.status))
-        if on_day is not None and action.status == ActionStatus.OPEN and action.deadline < on_day:
+    for row in rows:
+        status = STATUS_LABELS.get(row.status, str(row.status))
+        if on_day is not None and row.status == ActionStatus.OPEN and row.deadline < on_day:
             status += ", overdue"
         found.append(
             DocumentAction(
-                case_id=action.case_id,
-                owner_agency_id=action.owner_agency_id,
+                case_id=row.case_id,
+                owner_agency_id=row.owner_agency_id,
                 entry=ActionEntry(
-                    reference=action.reference,
-                    case_reference=case_reference,
-                    description=protector.open(action.description_enc, description_context(action.id)) or "",
-                    owner_agency=agency,
-                    owner_person=person,
-                    deadline=action.deadline,
+                    reference=row.reference,
+                    case_reference=row.case_reference,
+                    description=protector.open(row.description_enc, description_context(row.id)) or "",
+                    owner_agency=row.owner_agency,
+                    owner_person=row.owner_person,
+                    deadline=row.deadline,
                     status=status,
-                    last_report=reported,
+                    last_report=row.last_report,
                 ),
             )
         )

@@ -140,14 +140,13 @@ async def _announce(
     clock: Clock,
     settings: Settings,
     conference: Conference,
+    area: Area,
     to_tell: list[tuple[PackRecipient, BriefingPack]],
 ) -> int:
     """Queue the announcements in one statement; returns how many were queued."""
     if not to_tell:
         return 0
-    area = await session.get(Area, conference.area_id)
     series = await session.get(ConferenceSeries, conference.series_id)
-    assert area is not None  # foreign key
     assert series is not None  # foreign key
     mail = AreaMail.of(area, settings)
     meeting = facts(conference, series.name)
@@ -188,6 +187,9 @@ async def issue_packs(
         # Two sweeps, or a sweep and the coordinator, must not issue the same version twice.
         await session.execute(select(Conference.id).where(Conference.id == conference.id).with_for_update())
     now = clock.now()
+    # Held for the whole issue, so that the session keeps it and the facts' loading reads no area again.
+    area = await session.get(Area, conference.area_id)
+    assert area is not None  # foreign key
     packs: ConferencePacks = await load_conference_packs(session, protector, conference, now)
     held = await current_packs(session, conference.id)
     changed: list[tuple[PackRecipient, PackDoc, str]] = []
@@ -200,13 +202,13 @@ async def issue_packs(
             unchanged += 1
             continue
         changed.append((recipient, context, print_hash))
-    references = await _unused_references(session, len(changed))
+    references = await _unused_references(session, len(changed)) if changed else []
     contexts = [
         replace(context, recipient=replace(context.recipient, reference=reference))
         for (_, context, _), reference in zip(changed, references, strict=True)
     ]
     documents = await asyncio.to_thread(_render_all, contexts, packs.template_dir)
-    numbers = await _last_numbers(session, conference.id)
+    numbers = await _last_numbers(session, conference.id) if changed else {}
     issued: list[BriefingPack] = []
     to_tell: list[tuple[PackRecipient, BriefingPack]] = []
     for (recipient, _, print_hash), context, content in zip(changed, contexts, documents, strict=True):
@@ -260,7 +262,7 @@ async def issue_packs(
                 ],
             },
         )
-    announced = await _announce(session, clock, settings, conference, to_tell)
+    announced = await _announce(session, clock, settings, conference, area, to_tell)
     wanted = {recipient.user_id for recipient in packs.recipients}
     gone = [pack for user_id, pack in held.items() if user_id not in wanted]
     for pack in gone:

@@ -30,16 +30,26 @@ async def load_recipients(
     agency_names: Mapping[uuid.UUID, str],
 ) -> list[PackRecipient]:
     """Everyone who gets a copy, in a stable order (agency, name)."""
+    # Whether the person coordinates or chairs in the area, read with the person rather than after.
+    runs_meeting = (
+        select(Membership.user_id)
+        .where(
+            Membership.user_id == User.id, Membership.area_id == area.id, Membership.role.in_(_RUNS_MEETING)
+        )
+        .exists()
+    )
     reps = await session.execute(
-        select(*_PERSON)
+        select(*_PERSON, runs_meeting)
         .join(SeriesRepresentative, SeriesRepresentative.user_id == User.id)
         .where(SeriesRepresentative.series_id == conference.series_id, User.active)
     )
-    people: dict[uuid.UUID, tuple[str, str, uuid.UUID | None, str]] = {
-        user_id: (name, email, agency_id, "Representative")
-        for user_id, name, email, agency_id in reps
-        if agency_id in attending
-    }
+    people: dict[uuid.UUID, tuple[str, str, uuid.UUID | None, str]] = {}
+    runs: set[uuid.UUID] = set()
+    for user_id, name, email, agency_id, runs_it in reps:
+        if agency_id in attending:
+            people[user_id] = (name, email, agency_id, "Representative")
+            if runs_it:
+                runs.add(user_id)
     deputies = await session.scalars(
         select(Invitation.deputy_user_id).where(
             Invitation.conference_id == conference.id,
@@ -52,18 +62,13 @@ async def load_recipients(
     if conference.chair_user_id is not None:
         roles[conference.chair_user_id] = "Chair"
     if roles:
-        others = await session.execute(select(*_PERSON).where(User.id.in_(list(roles)), User.active))
-        for user_id, name, email, agency_id in others:
-            people[user_id] = (name, email, agency_id, roles[user_id])
-    runs_meeting = set(
-        await session.scalars(
-            select(Membership.user_id).where(
-                Membership.area_id == area.id,
-                Membership.user_id.in_(list(people)),
-                Membership.role.in_(_RUNS_MEETING),
-            )
+        others = await session.execute(
+            select(*_PERSON, runs_meeting).where(User.id.in_(list(roles)), User.active)
         )
-    )
+        for user_id, name, email, agency_id, runs_it in others:
+            people[user_id] = (name, email, agency_id, roles[user_id])
+            if runs_it:
+                runs.add(user_id)
     recipients = [
         PackRecipient(
             user_id=user_id,
@@ -72,7 +77,7 @@ async def load_recipients(
             agency_id=agency_id,
             agency=agency_names.get(agency_id, area.name) if agency_id else area.name,
             role=role,
-            sees_every_case=role == "Chair" or user_id in runs_meeting,
+            sees_every_case=role == "Chair" or user_id in runs,
         )
         for user_id, (name, email, agency_id, role) in people.items()
     ]

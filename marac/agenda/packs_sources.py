@@ -16,7 +16,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Result, and_, select, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from marac.access.area_settings import load_area_settings
@@ -30,13 +30,13 @@ from marac.agenda.models import (
     Outcome,
     ResearchState,
     ResearchStatus,
+    SeriesAgency,
 )
 from marac.agenda.packs import DISCUSSED_SECTIONS, ConferencePacks, ListedCase
 from marac.agenda.packs_actions import open_actions_for_cases
 from marac.agenda.packs_recipients import load_recipients
 from marac.agenda.publication import latest_version
 from marac.agenda.research import NOTE_CONTEXT
-from marac.agenda.visibility import attending_agency_ids
 from marac.cases.access import exclusions_for_cases
 from marac.cases.instruments import get_instrument
 from marac.cases.models import Case, Referral
@@ -101,9 +101,8 @@ def _result(listing: _Listing) -> tuple[str, str]:
 async def _previous_dates(
     session: AsyncSession, conference: Conference, case_ids: list[uuid.UUID]
 ) -> dict[uuid.UUID, tuple[date, ...]]:
-    """Earlier conferences at which each case was heard, oldest first."""
-    found: dict[uuid.UUID, set[date]] = defaultdict(set)
-    heard = await session.execute(
+    """Earlier conferences at which each case was heard (here, or before this system), oldest first."""
+    heard_here = (
         select(AgendaItem.case_id, Conference.local_date)
         .join(Conference, Conference.id == AgendaItem.conference_id)
         .where(
@@ -112,17 +111,56 @@ async def _previous_dates(
             Conference.local_date < conference.local_date,
         )
     )
-    referrals = await session.execute(
-        select(Referral.case_id, Referral.heard_on).where(
-            Referral.case_id.in_(case_ids),
-            Referral.heard_on.is_not(None),
-            Referral.heard_on < conference.local_date,
-        )
+    heard_before = select(Referral.case_id, Referral.heard_on).where(
+        Referral.case_id.in_(case_ids),
+        Referral.heard_on.is_not(None),
+        Referral.heard_on < conference.local_date,
     )
-    for case_id, day in [*heard.all(), *referrals.all()]:
+    found: dict[uuid.UUID, set[date]] = defaultdict(set)
+    rows: Result[uuid.UUID, date | None] = await session.execute(union_all(heard_here, heard_before))
+    for case_id, day in rows:
         if day is not None:
             found[case_id].add(day)
     return {case_id: tuple(sorted(days)) for case_id, days in found.items()}
+
+
+async def _agencies(
+    session: AsyncSession, area_id: uuid.UUID, series_id: uuid.UUID
+) -> tuple[dict[uuid.UUID, str], list[uuid.UUID]]:
+    """The names of the area's agencies, and those attending the series (a series' agencies are the
+    area's), in a stable order."""
+    rows = await session.execute(
+        select(Agency.id, Agency.name, SeriesAgency.agency_id)
+        .outerjoin(
+            SeriesAgency, and_(SeriesAgency.agency_id == Agency.id, SeriesAgency.series_id == series_id)
+        )
+        .where(Agency.area_id == area_id)
+    )
+    names: dict[uuid.UUID, str] = {}
+    attending = []
+    for agency_id, name, attends in rows:
+        names[agency_id] = name
+        if attends is not None:
+            attending.append(agency_id)
+    return names, sorted(attending)
+
+
+async def _research(
+    session: AsyncSession, item_ids: list[uuid.UUID]
+) -> dict[uuid.UUID, dict[uuid.UUID, tuple[ResearchState, str | None]]]:
+    """Each listed item's research by agency: (status, encrypted note)."""
+    found: dict[uuid.UUID, dict[uuid.UUID, tuple[ResearchState, str | None]]] = defaultdict(dict)
+    rows = await session.execute(
+        select(
+            ResearchStatus.agenda_item_id,
+            ResearchStatus.agency_id,
+            ResearchStatus.status,
+            ResearchStatus.note_enc,
+        ).where(ResearchStatus.agenda_item_id.in_(item_ids))
+    )
+    for item_id, agency_id, status, note_enc in rows:
+        found[item_id][agency_id] = (status, note_enc)
+    return found
 
 
 @dataclass(frozen=True)
@@ -181,21 +219,8 @@ async def load_conference_packs(
     listings = await _listings(session, item_ids)
     case_ids = [listing.case_id for listing in listings.values()]
     previous = await _previous_dates(session, conference, case_ids)
-    attending = await attending_agency_ids(session, conference.series_id)
-    agency_names = dict(
-        (await session.execute(select(Agency.id, Agency.name).where(Agency.area_id == area.id))).all()
-    )
-    research: dict[tuple[uuid.UUID, uuid.UUID], tuple[ResearchState, str | None]] = {
-        (item_id, agency_id): (status, note_enc)
-        for item_id, agency_id, status, note_enc in await session.execute(
-            select(
-                ResearchStatus.agenda_item_id,
-                ResearchStatus.agency_id,
-                ResearchStatus.status,
-                ResearchStatus.note_enc,
-            ).where(ResearchStatus.agenda_item_id.in_(item_ids))
-        )
-    }
+    agency_names, attending = await _agencies(session, area.id, conference.series_id)
+    research = await _research(session, item_ids)
     relevance: dict[uuid.UUID, set[uuid.UUID]] = defaultdict(set)
     marks = await session.execute(
         select(PackRelevance.agenda_item_id, PackRelevance.agency_id).where(
@@ -214,9 +239,8 @@ async def load_conference_packs(
             continue  # removed since the version was published; the next version drops it too
         result, band = _result(listing)
         owners = {action.owner_agency_id for action in actions.get(listing.case_id, [])}
-        cells = [
-            (agency_id, research.get((listing.item_id, agency_id), not_started)) for agency_id in in_order
-        ]
+        by_agency = research.get(listing.item_id, {})
+        cells = [(agency_id, by_agency.get(agency_id, not_started)) for agency_id in in_order]
         cases.append(
             ListedCase(
                 item_id=listing.item_id,
