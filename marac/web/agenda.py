@@ -179,11 +179,9 @@ class AgendaPages(Controller):
             )
         neighbour = lines[place - 1]
         try:
-            await agenda_items.move_item(
-                db, clock, actor, item_id, schemas.AgendaItemMove(version=data.version, position=place)
-            )
             if neighbour.pinned:
-                # Two pins claiming one place: give the neighbour the place this case left.
+                # A pin is kept where the case landed, so the neighbour is re-pinned first at the place
+                # this case leaves; otherwise the two pins would claim one place.
                 await agenda_items.move_item(
                     db,
                     clock,
@@ -191,6 +189,9 @@ class AgendaPages(Controller):
                     neighbour.item_id,
                     schemas.AgendaItemMove(version=neighbour.version, position=line.place),
                 )
+            await agenda_items.move_item(
+                db, clock, actor, item_id, schemas.AgendaItemMove(version=data.version, position=place)
+            )
         except StaleVersion as exc:
             raise Conflict(CHANGED_ELSEWHERE) from exc
         where = "up" if step < 0 else "down"

@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from marac.access.guards import Actor
 from marac.agenda import research, schemas
+from marac.agenda.models import ResearchState
 from marac.clock import Clock
 from marac.errors import Conflict, NotFound, PermissionDenied, StaleVersion
 from marac.runtime import Runtime
@@ -70,7 +71,7 @@ class CaseList:
 
     @property
     def outstanding(self) -> int:
-        return sum(1 for row in self.rows if row.mine and row.mine.status == "not_started")
+        return sum(_open(row) for row in self.rows)
 
 
 async def case_lists(
@@ -99,12 +100,16 @@ async def case_lists(
     return lists
 
 
-def _row(lists: list[CaseList], item_id: uuid.UUID) -> CaseRow:
+def _row(lists: list[CaseList], item_id: uuid.UUID) -> tuple[CaseRow, CaseList]:
     for case_list in lists:
         for row in case_list.rows:
             if row.line.item_id == item_id:
-                return row
+                return row, case_list
     raise NotFound("agenda item", item_id)
+
+
+def _open(row: CaseRow) -> int:
+    return 1 if row.mine and row.mine.status == ResearchState.NOT_STARTED else 0
 
 
 class CaseListPages(Controller):
@@ -141,7 +146,7 @@ class CaseListPages(Controller):
             raise PermissionDenied("Only a representative of an agency may record its research")
         submitted = await FormInput.read(request)
         lists = await case_lists(db, clock, actor, runtime, page.area_id)
-        row = _row(lists, item_id)
+        row, case_list = _row(lists, item_id)
         if request.htmx:
             keep_form(request, page, ROW, submitted, row=row, answers=ANSWERS, failed_item=item_id, notice="")
         else:
@@ -168,7 +173,16 @@ class CaseListPages(Controller):
         notice = f"{row.line.case_reference}: {RESEARCH_LABELS[cell.status].lower()}, saved."
         if request.htmx:
             updated = CaseRow(row.conference_id, row.line, ResearchMark.of(cell))
+            # The count at the top of the conference's list changes with this row (swapped out of band).
+            outstanding = case_list.outstanding - _open(row) + _open(updated)
             return render(
-                page, ROW, row=updated, answers=ANSWERS, form=FormState(), failed_item=None, notice=notice
+                page,
+                ROW,
+                row=updated,
+                answers=ANSWERS,
+                form=FormState(),
+                failed_item=None,
+                notice=notice,
+                outstanding=outstanding,
             )
         return redirect(runtime, f"/cases#case-{item_id}", flash=notice)

@@ -223,3 +223,21 @@ async def test_minutes_wait_for_the_meeting(client: Client, runtime: Runtime) ->
     response = await client.get(f"/conferences/{world.conference.id}/documents/minutes")
     assert response.status_code == 409
     assert "Minutes are made once the meeting has been held" in response.text
+
+
+async def test_moving_next_to_a_case_placed_by_hand_swaps_the_two(client: Client, runtime: Runtime) -> None:
+    world = await build_pack_world(runtime)
+    csrf = await sign_in_as(client, world, "coordinator")
+    first, second, third = listed((await client.get(agenda_url(world))).text)[1:]
+    letter = {reference: key for key, reference in world.references.items()}
+    item_id, version = await item_of(runtime, world, letter[first])
+    await client.post(
+        f"{agenda_url(world)}/items/{item_id}/down", data={"version": str(version), "_csrf": csrf}
+    )
+    item_id, version = await item_of(runtime, world, letter[third])
+
+    response = await client.post(
+        f"{agenda_url(world)}/items/{item_id}/up", data={"version": str(version), "_csrf": csrf}
+    )
+
+    assert listed(response.text)[1:] == [second, third, first]

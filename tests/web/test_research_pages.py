@@ -37,7 +37,7 @@ async def test_the_case_list_shows_the_published_agenda_by_section(client: Clien
     assert set(case_order(html)) == set(refs.values())
     assert html.index("Cases with children in the household") < html.index("Adult-only cases")
     assert "Agenda version 1" in html
-    assert "<strong>4</strong> of 4 cases not started" in html
+    assert f'<strong id="outstanding-{world.conference.id}">4</strong> of 4 cases not started' in html
     for label in ("Nothing held", "Information held", "Shared"):
         assert f'{label}<span class="visually-hidden"> for {refs["A"]}</span>' in html
 
@@ -83,7 +83,9 @@ async def test_recording_research_with_a_note(client: Client, runtime: Runtime) 
     assert ">Information held</strong> \u2013 \u201cTwo call-outs this year\u201d" in row
     assert 'value="information_held" id="research-' in row
     assert f"{world.references['A']}: information held, saved." in response.text
-    assert "<strong>3</strong> of 4 cases not started" in response.text
+    assert (
+        f'<strong id="outstanding-{world.conference.id}">3</strong> of 4 cases not started' in response.text
+    )
     [entry] = await audited(runtime, "research.update")
     assert entry.detail == {
         "agency_id": str(world.agencies["police"].id),
@@ -118,6 +120,8 @@ async def test_recording_research_with_htmx_answers_the_case_alone(client: Clien
     )
     assert 'name="version" value="1"' in response.text  # ready for the next change
     assert 'hx-swap-oob="innerHTML"' in response.text
+    # the count of cases not started, swapped out of band
+    assert f'<strong id="outstanding-{world.conference.id}" hx-swap-oob="true">3</strong>' in response.text
 
 
 async def test_a_note_too_long_is_refused_next_to_the_field(client: Client, runtime: Runtime) -> None:
