@@ -49,7 +49,7 @@ from marac.cases.access import exclusions_for_cases
 from marac.cases.models import Case
 from marac.clock import FixedClock
 from marac.notify.messages import AreaMail
-from marac.notify.outbox import Draft, enqueue_many
+from marac.notify.outbox import Draft, enqueue_count
 from marac.settings import Settings
 
 BATCH = 1000
@@ -309,8 +309,7 @@ async def send_due_reminders(
     for row in rows:
         _decide(batch, row, areas[row.area_id], directory, exclusions.get(row.case_id, set()))
     _digest_drafts(batch, areas)
-    queued = await enqueue_many(session, FixedClock(now), settings, batch.drafts)
-    batch.report.emails = sum(1 for row in queued if row is not None)
+    batch.report.emails = await enqueue_count(session, FixedClock(now), settings, batch.drafts)
     await _write(session, batch)
     await audit.record(
         session,

@@ -22,6 +22,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from marac.cases.access import excluded_user_ids as case_exclusions
+from marac.cases.access import exclusions_for_cases
 from marac.clock import Clock, ensure_utc
 from marac.notify.mime import make_message_id, marked_subject
 from marac.notify.models import DeliveryStatus, Notification
@@ -29,6 +30,7 @@ from marac.settings import Settings
 
 _HEADER_BREAKS = ("\r", "\n")
 _CHUNK = 500
+_CASE_CHUNK = 5000  # ids per IN (…): well inside both databases' parameter limits
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -99,16 +101,10 @@ async def enqueue_many(
     session: AsyncSession, clock: Clock, settings: Settings, drafts: Sequence[Draft]
 ) -> list[Notification | None]:
     """Queue several messages in one statement; one result per draft, in order (see :func:`enqueue`)."""
-    if not drafts:
-        return []
-    allowed = await _not_excluded(session, drafts)
-    now = clock.now()
-    domain = message_domain(settings)
-    values = [_row(draft, now, domain) for draft in drafts if draft.key in allowed]
-    if values:
-        # One statement, many parameter sets: compiled once and cached, whatever the number of rows.
-        await session.execute(_insert_ignoring_duplicates(session), values)
-    keys = [draft.key for draft in drafts]
+    allowed = await _queue(session, clock, settings, drafts)
+    if not allowed:
+        return [None] * len(drafts)
+    keys = list(dict.fromkeys(allowed))
     found: dict[str, Notification] = {}
     for start in range(0, len(keys), _CHUNK):
         chunk = keys[start : start + _CHUNK]
@@ -117,17 +113,45 @@ async def enqueue_many(
     return [found.get(draft.key) if draft.key in allowed else None for draft in drafts]
 
 
-async def _not_excluded(session: AsyncSession, drafts: Sequence[Draft]) -> set[str]:
-    excluded: dict[uuid.UUID, frozenset[uuid.UUID]] = {}
-    allowed: set[str] = set()
-    for draft in drafts:
-        if draft.case_id is not None and draft.recipient_user_id is not None:
-            if draft.case_id not in excluded:
-                excluded[draft.case_id] = await excluded_user_ids(session, draft.case_id)
-            if draft.recipient_user_id in excluded[draft.case_id]:
-                continue
-        allowed.add(draft.key)
+async def enqueue_count(
+    session: AsyncSession, clock: Clock, settings: Settings, drafts: Sequence[Draft]
+) -> int:
+    """Queue several messages like :func:`enqueue_many` and return how many drafts were queued or found
+    queued before — without reading the rows back, for sweeps that queue thousands and need a count."""
+    allowed = await _queue(session, clock, settings, drafts)
+    return sum(1 for draft in drafts if draft.key in allowed)
+
+
+async def _queue(
+    session: AsyncSession, clock: Clock, settings: Settings, drafts: Sequence[Draft]
+) -> set[str]:
+    """Insert the rows of the drafts their recipients may receive; returns those drafts' keys."""
+    if not drafts:
+        return set()
+    allowed = await _not_excluded(session, drafts)
+    now = clock.now()
+    domain = message_domain(settings)
+    values = [_row(draft, now, domain) for draft in drafts if draft.key in allowed]
+    if values:
+        # One statement, many parameter sets: compiled once and cached, whatever the number of rows.
+        await session.execute(_insert_ignoring_duplicates(session), values)
     return allowed
+
+
+async def _not_excluded(session: AsyncSession, drafts: Sequence[Draft]) -> set[str]:
+    # Every case's must-not-receive list in a query per few thousand cases, not a query per case.
+    case_ids = [d.case_id for d in drafts if d.case_id is not None and d.recipient_user_id is not None]
+    unique = list(dict.fromkeys(case_ids))
+    excluded: dict[uuid.UUID, set[uuid.UUID]] = {}
+    for start in range(0, len(unique), _CASE_CHUNK):
+        excluded.update(await exclusions_for_cases(session, unique[start : start + _CASE_CHUNK]))
+    return {
+        draft.key
+        for draft in drafts
+        if draft.case_id is None
+        or draft.recipient_user_id is None
+        or draft.recipient_user_id not in excluded[draft.case_id]
+    }
 
 
 class _QueueOrder:
@@ -182,4 +206,4 @@ def _insert_ignoring_duplicates(session: AsyncSession) -> Any:
     return sqlite.insert(table).on_conflict_do_nothing(index_elements=["idempotency_key"])
 
 
-__all__ = ["Draft", "enqueue", "enqueue_many", "excluded_user_ids", "message_domain"]
+__all__ = ["Draft", "enqueue", "enqueue_count", "enqueue_many", "excluded_user_ids", "message_domain"]
