@@ -11,7 +11,7 @@ from sqlalchemy import select
 from marac.agenda.models import Conference, ConferenceSeries, ConferenceStatus
 from marac.runtime import Runtime
 from marac.web.conferences import next_conference_panel
-from tests.agenda.factories import accepted_referral
+from tests.agenda.factories import accepted_referral, sweep
 from tests.conftest import START
 from tests.factories import World
 from tests.web.conference_pages import field_error, monthly_meetings, panel, text_of
@@ -270,6 +270,26 @@ async def test_an_extraordinary_conference_hears_the_urgent_referrals_chosen(
     assert routine.reference not in listing.text  # only urgent referrals are offered
     detail = text_of((await client.get(called.headers["location"])).text)
     assert "Cases queued 1 of 16" in detail
+
+
+async def test_cases_that_did_not_fit_are_shown_as_overflow(
+    client: Client, runtime: Runtime, world: World, sign_in: SignIn
+) -> None:
+    meetings = await monthly_meetings(runtime, world, invite=False)
+    for _ in range(18):  # two more than the sixteen places of the meeting on 8 December
+        await accepted_referral(runtime, world.area, world.police, START)
+    await sweep(runtime)
+    await sign_in("coordinator")
+
+    listing = text_of((await client.get("/conferences")).text)
+    detail = text_of((await client.get(f"/conferences/{meetings.first.id}")).text)
+
+    assert (
+        "Tue 08 Dec 2026 10:00-13:00 North Shire MARAC Civic Centre, Room 4 16 of 16 Full 2 moved on"
+        in listing
+    )
+    assert "Tue 12 Jan 2027 10:00-13:00 North Shire MARAC Civic Centre, Room 4 2 of 16 None" in listing
+    assert "Cases queued 16 of 16 (full) Overflow 2 did not fit and moved to a later conference" in detail
 
 
 async def test_the_dashboard_panel_shows_the_next_conference(runtime: Runtime, world: World) -> None:
