@@ -33,6 +33,7 @@ from marac.web.conferences_views import (
     AnswerRow,
     ConferenceRow,
     SeriesRow,
+    agency_attendance,
     conference_rows,
     move_values,
     urgent_referrals,
@@ -88,9 +89,11 @@ async def detail_context(
     area = await db.get(Area, area_id)
     assert area is not None
     answered = [AnswerRow.of(a) for a in await answers.list_responses(db, actor, conference_id)]
+    agency_ids, _ = await series.series_people(db, summary.conference.series_id)
     return {
         "conference": row,
         "answers": answered,
+        "agencies": await agency_attendance(db, agency_ids, answered),
         "window_days": load_area_settings(area.settings).invitation_window_days,
     }
 

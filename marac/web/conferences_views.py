@@ -330,6 +330,35 @@ async def colleagues(
 
 
 @dataclass(frozen=True)
+class AgencyAttendance:
+    """A standing agency of the series and how it is answered for at one conference."""
+
+    name: str
+    answers: tuple[str, ...]  # "Name: Accepted", one per person invited for it
+
+
+async def agency_attendance(
+    session: AsyncSession, agency_ids: Sequence[uuid.UUID], answers: Sequence[AnswerRow]
+) -> list[AgencyAttendance]:
+    if not agency_ids:
+        return []
+    rows = await session.execute(
+        select(Agency.name).where(Agency.id.in_(list(agency_ids))).order_by(Agency.name)
+    )
+    return [
+        AgencyAttendance(
+            name,
+            tuple(
+                f"{a.name}: {a.response}{f' ({a.deputy_name})' if a.deputy_name else ''}"
+                for a in answers
+                if a.agency_name == name and a.invited
+            ),
+        )
+        for (name,) in rows
+    ]
+
+
+@dataclass(frozen=True)
 class AnswerRow:
     """One person invited to a conference and their answer (a coordinator's view)."""
 

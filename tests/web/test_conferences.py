@@ -161,6 +161,10 @@ async def test_the_detail_shows_capacity_and_who_is_coming(
     assert f"{rep.name} North Children's Services Representative No answer yet" in page
     assert f"{chair.name} North Children's Services Chair No answer yet" in page
     assert (
+        "Standing agencies North Children's Services: "
+        f"{chair.name}: No answer yet; {rep.name}: No answer yet North Police: nobody invited for this agency"
+    ) in page
+    assert (
         f'href="/conferences/{meetings.first.id}/agenda"'
         in (await client.get(f"/conferences/{meetings.first.id}")).text
     )
