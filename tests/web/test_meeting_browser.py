@@ -141,5 +141,6 @@ async def test_the_coordinator_finds_an_overdue_action_and_gives_it_a_new_deadli
     await page.get_by_role("button", name="Save changes").click()
     await expect(page.get_by_role("status")).to_have_text("Action A-0001 saved.")
     await expect(page.locator(".facts")).to_contain_text("18 December 2026")
+    await screenshot(page, "action")
     await page.goto("/actions")
     await screenshot(page, "actions")
