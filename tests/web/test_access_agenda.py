@@ -8,9 +8,13 @@ from dataclasses import dataclass
 import pytest
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
+from sqlalchemy import select
 
 from marac.access.guards import Actor
+from marac.agenda.documents_models import BriefingPack
+from marac.agenda.packs_distribution import issue_packs_now
 from marac.agenda.publication import publish_now
+from marac.cases.people import Protector
 from marac.runtime import Runtime
 from tests.agenda.factories import accepted_referral, conferences_of, items_of, monthly_series, sweep
 from tests.factories import World
@@ -19,6 +23,9 @@ from tests.web.test_access import NORTH_MANAGERS, ROLE_KEYS, FormRule, PageRule,
 OTHER_AREA = frozenset({"other_coordinator"})
 REPRESENTATIVE = frozenset({"representative"})
 AGENDA_READERS = NORTH_MANAGERS | {"chair", "representative"}
+SYSTEM = Actor.system("test")
+# A copy of a briefing pack: its recipient, the area's coordinators and chairs (and a system administrator).
+PACK_READERS = frozenset({"representative", "coordinator", "chair", "sysadmin"})
 
 
 @dataclass(frozen=True)
@@ -28,6 +35,7 @@ class Listed:
     first: uuid.UUID
     second: uuid.UUID
     second_version: int
+    pack: uuid.UUID  # the representative's briefing pack for 8 December
 
 
 @pytest.fixture
@@ -47,9 +55,15 @@ async def listed(runtime: Runtime, world: World) -> Listed:
     ]
     december, january = upcoming[0], upcoming[1]
     async with runtime.transaction() as session:
-        await publish_now(session, runtime.clock, Actor.system("test"), december.id)
+        await publish_now(session, runtime.clock, SYSTEM, december.id)
+        protector = Protector.from_settings(runtime.settings.security)
+        await issue_packs_now(session, runtime.clock, SYSTEM, runtime.settings, protector, december.id)
+        pack = await session.scalar(
+            select(BriefingPack.id).where(BriefingPack.recipient_user_id == world.users["representative"].id)
+        )
+    assert pack is not None
     first, second = await items_of(runtime, december.id)
-    return Listed(december.id, january.id, first.id, second.id, second.version)
+    return Listed(december.id, january.id, first.id, second.id, second.version, pack)
 
 
 def pages(listed: Listed) -> list[PageRule]:
@@ -57,9 +71,11 @@ def pages(listed: Listed) -> list[PageRule]:
         PageRule(f"/conferences/{listed.published}/agenda", NORTH_MANAGERS, hidden=OTHER_AREA),
         PageRule(f"/conferences/{listed.draft}/agenda", NORTH_MANAGERS, hidden=OTHER_AREA),
         PageRule("/agenda/review", frozenset({"chair"})),
+        PageRule(f"/agenda/review?conference={listed.draft}", frozenset({"chair"})),
         PageRule("/cases", REPRESENTATIVE),
         PageRule("/packs", REPRESENTATIVE),
         PageRule(f"/conferences/{listed.published}/documents/agenda.docx", AGENDA_READERS, hidden=OTHER_AREA),
+        PageRule(f"/packs/{listed.pack}/download", PACK_READERS, hidden=OTHER_AREA),
     ]
 
 
