@@ -8,11 +8,15 @@ Each target is measured twice:
 
 - *render*: the document alone, from a context built in memory;
 - *end to end*: through the pack service (:func:`marac.agenda.packs_distribution.issue_packs`) on a
-  SQLite database seeded through the real services (series, published agenda, research with notes,
+  database seeded through the real services (series, published agenda, research with notes,
   three open actions per case): loading the facts, deciding each copy's cases, rendering, storing the
   copies, auditing and queueing the announcements, committed.  The 40-case conference has twelve
   attending agencies (so each case shows twelve research lines) and one representative; the 25-case
   one has twelve agencies with one representative each.
+
+The end-to-end figures are taken on a SQLite temp file, and on PostgreSQL too when
+``MARAC_TEST_DATABASE_URL`` is set (a database ``marac_bench_packs`` is created there and dropped
+afterwards).
 
 Run: ``.venv/bin/python bench/bench_packs.py [--repeat N]``.  Times are medians of N runs after one warm-up
 (the first render of a template also compiles it; that cold figure is printed too); each ratio is the
@@ -32,9 +36,10 @@ import sys
 import tempfile
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 # Keys from the environment and a throw-away folder, so that nothing is written under var/.
 os.environ["MARAC_VAR_DIR"] = tempfile.mkdtemp(prefix="marac-bench-packs-")
@@ -44,8 +49,9 @@ os.environ.setdefault("MARAC_INDEX_KEY", "bench")
 os.environ["MARAC_PASSWORD_HASHING"] = "fast-insecure-for-tests"  # seeding only: nobody logs in
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+import asyncpg
 from docx import Document
-from sqlalchemy import delete, select
+from sqlalchemy import delete, make_url, select
 
 from marac.access.models import AgencyKind, Role
 from marac.agenda.documents import (
@@ -164,6 +170,10 @@ def pack(cases: int, agency: str) -> PackDoc:
     )
 
 
+# (40-case issue, its ratio to load+save, 25-case 12-agency issue, seeding seconds, copies per issue)
+Measured = tuple[float, float, float, float, int]
+
+
 def median_seconds(action: Callable[[], object], repeat: int) -> float:
     timings = []
     for _ in range(repeat):
@@ -240,9 +250,8 @@ async def issue_timed(runtime: Runtime, conference_id: uuid.UUID) -> tuple[float
     return elapsed, contents
 
 
-async def end_to_end(repeat: int) -> tuple[float, float, float, float, int]:
-    """(40-case issue, its ratio to load+save, 25-case 12-agency issue, seeding seconds, copies)."""
-    url = f"sqlite+aiosqlite:///{FOLDER / 'bench.db'}"
+async def end_to_end(url: str, repeat: int) -> Measured:
+    """The end-to-end figures on the database at ``url`` (migrated and seeded here)."""
     await upgrade_async(url)
     clock = FixedClock(datetime(2026, 11, 23, 9, 0, tzinfo=UTC))
     runtime = Runtime.build(get_settings(), engine=create_engine(url), clock=clock)
@@ -269,6 +278,22 @@ async def end_to_end(repeat: int) -> tuple[float, float, float, float, int]:
         return one, ratio, statistics.median(timings), seeding, len(copies)
     finally:
         await runtime.engine.dispose()
+
+
+async def end_to_end_postgres(base: str, repeat: int) -> Measured:
+    parsed = make_url(base).set(drivername="postgresql+asyncpg")
+    dsn = parsed.set(drivername="postgresql").render_as_string(hide_password=False)
+    connection = await asyncpg.connect(dsn)
+    try:
+        await connection.execute('DROP DATABASE IF EXISTS "marac_bench_packs" WITH (FORCE)')
+        await connection.execute('CREATE DATABASE "marac_bench_packs"')
+        try:
+            url = parsed.set(database="marac_bench_packs").render_as_string(hide_password=False)
+            return await end_to_end(url, repeat)
+        finally:
+            await connection.execute('DROP DATABASE IF EXISTS "marac_bench_packs" WITH (FORCE)')
+    finally:
+        await connection.close()
 
 
 def report(title: str, results: list[tuple[str, float, float]]) -> int:
@@ -318,16 +343,24 @@ def main() -> int:
             ("25-case conference, 12 agency packs", every, 2.0),
         ],
     )
-    e2e_one, e2e_ratio, e2e_every, seeding, copies = asyncio.run(end_to_end(repeat))
-    print(f"seeded two conferences through the services in {seeding:.1f} s; {copies} copies per issue")
-    missed += report(
-        "end to end (pack service on SQLite: load, decide, render, store, audit, queue emails, commit):",
-        [
-            ("40-case pack, one agency", e2e_one, 0.25),
-            ("40-case pack / load+save of the same .docx", e2e_ratio, 3.0),
-            ("25-case conference, 12 agency packs", e2e_every, 2.0),
-        ],
-    )
+    sqlite = f"sqlite+aiosqlite:///{FOLDER / 'bench.db'}"
+    backends: dict[str, Callable[[], Coroutine[Any, Any, Measured]]] = {
+        "SQLite": lambda: end_to_end(sqlite, repeat)
+    }
+    pg = os.environ.get("MARAC_TEST_DATABASE_URL")
+    if pg:
+        backends["PostgreSQL"] = lambda: end_to_end_postgres(pg, repeat)
+    for backend, measure in backends.items():
+        e2e_one, e2e_ratio, e2e_every, seeding, copies = asyncio.run(measure())
+        print(f"{backend}: seeded two conferences through the services in {seeding:.1f} s; {copies} copies")
+        missed += report(
+            f"end to end on {backend} (load, decide, render, store, audit, queue emails, commit):",
+            [
+                ("40-case pack, one agency", e2e_one, 0.25),
+                ("40-case pack / load+save of the same .docx", e2e_ratio, 3.0),
+                ("25-case conference, 12 agency packs", e2e_every, 2.0),
+            ],
+        )
     return 1 if missed else 0
 
 

@@ -235,6 +235,8 @@ async def issue_packs(
         # Told for a first copy or a new agenda version; a late research note changes the copy quietly.
         if previous is None or previous.agenda_version != pack.agenda_version:
             to_tell.append((recipient, pack))
+    # Announced before the copies are stored, so that each is written once, with when it was announced.
+    announced = await _announce(session, clock, settings, conference, area, to_tell)
     session.add_all(issued)
     await session.flush()
     if issued:
@@ -262,7 +264,6 @@ async def issue_packs(
                 ],
             },
         )
-    announced = await _announce(session, clock, settings, conference, area, to_tell)
     wanted = {recipient.user_id for recipient in packs.recipients}
     gone = [pack for user_id, pack in held.items() if user_id not in wanted]
     for pack in gone:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Mapping
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from marac.access.models import Area, Membership, Role, User
@@ -38,19 +38,27 @@ async def load_recipients(
         )
         .exists()
     )
-    reps = await session.execute(
-        select(*_PERSON, runs_meeting)
-        .join(SeriesRepresentative, SeriesRepresentative.user_id == User.id)
-        .where(SeriesRepresentative.series_id == conference.series_id, User.active)
+    # The series' representatives and the chair in one query; deputies, when any, in a second.
+    representatives = select(SeriesRepresentative.user_id).where(
+        SeriesRepresentative.series_id == conference.series_id
+    )
+    chair = conference.chair_user_id
+    rows = await session.execute(
+        select(*_PERSON, runs_meeting, User.id.in_(representatives)).where(
+            User.active, or_(User.id.in_(representatives), User.id == chair)
+        )
     )
     people: dict[uuid.UUID, tuple[str, str, uuid.UUID | None, str]] = {}
     runs: set[uuid.UUID] = set()
-    for user_id, name, email, agency_id, runs_it in reps:
-        if agency_id in attending:
+    chair_row: tuple[str, str, uuid.UUID | None, str] | None = None
+    for user_id, name, email, agency_id, runs_it, represents in rows:
+        if runs_it:
+            runs.add(user_id)
+        if represents and agency_id in attending:
             people[user_id] = (name, email, agency_id, "Representative")
-            if runs_it:
-                runs.add(user_id)
-    deputies = await session.scalars(
+        if user_id == chair:
+            chair_row = (name, email, agency_id, "Chair")
+    deputy_ids = await session.scalars(
         select(Invitation.deputy_user_id).where(
             Invitation.conference_id == conference.id,
             Invitation.response == Response.DELEGATED,
@@ -58,17 +66,17 @@ async def load_recipients(
             Invitation.user_id.in_(list(people)),
         )
     )
-    roles = {user_id: "Deputy" for user_id in deputies if user_id is not None and user_id not in people}
-    if conference.chair_user_id is not None:
-        roles[conference.chair_user_id] = "Chair"
-    if roles:
+    deputies = {user_id for user_id in deputy_ids if user_id is not None} - set(people) - {chair}
+    if deputies:
         others = await session.execute(
-            select(*_PERSON, runs_meeting).where(User.id.in_(list(roles)), User.active)
+            select(*_PERSON, runs_meeting).where(User.id.in_(list(deputies)), User.active)
         )
         for user_id, name, email, agency_id, runs_it in others:
-            people[user_id] = (name, email, agency_id, roles[user_id])
+            people[user_id] = (name, email, agency_id, "Deputy")
             if runs_it:
                 runs.add(user_id)
+    if chair is not None and chair_row is not None:  # the chair, if active, whatever else they are
+        people[chair] = chair_row
     recipients = [
         PackRecipient(
             user_id=user_id,

@@ -10,6 +10,8 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
+from marac.access.auth import actor_for
+from marac.access.models import Role, User
 from marac.agenda import schemas
 from marac.agenda.agenda_items import defer_item
 from marac.agenda.conferences import cancel_conference
@@ -19,7 +21,9 @@ from marac.agenda.packs_jobs import issue_briefing_packs
 from marac.agenda.packs_relevance import mark_relevant
 from marac.audit import AuditEvent
 from marac.clock import FixedClock
-from marac.notify.models import Notification
+from marac.notify.invitations import reconcile_invitations
+from marac.notify.models import Notification, Response
+from marac.notify.services import Answer, respond
 from marac.runtime import Runtime
 from tests.documents.pack_builders import (
     SYSTEM,
@@ -31,6 +35,7 @@ from tests.documents.pack_builders import (
 )
 from tests.documents.reading import assert_marked_and_addressed, body_text, headers_and_footers, open_docx
 from tests.documents.reading import paragraphs as part_paragraphs
+from tests.factories import make_user
 
 RECIPIENTS = ["chair", "care.rep", "housing.rep", "police.rep", "police.rep2"]
 AGENCY_OF = {
@@ -146,6 +151,34 @@ async def test_under_relevant_scope_an_agency_gets_what_it_referred_owns_or_was_
         "police.rep2": {"C"},  # as police.rep, less A which is kept from them
     }
     assert world.references["A"] not in whole_text(packs["police.rep2"].content)
+
+
+async def test_a_deputy_named_for_the_meeting_gets_a_copy_of_their_agencys_cases(
+    runtime: Runtime, clock: FixedClock, world: PackWorld
+) -> None:
+    await set_pack_scope(runtime, world.area, "relevant")
+    deputy, _ = await make_user(
+        runtime, world.area, "housing.deputy@example.org", [Role.REPRESENTATIVE], world.agencies["housing"]
+    )
+    world.users["housing.deputy"] = deputy
+    async with runtime.transaction() as session:
+        await reconcile_invitations(session, clock, settings=runtime.settings)
+    async with runtime.transaction() as session:
+        housing = await session.get(User, world.users["housing.rep"].id)
+        assert housing is not None
+        answer = Answer(Response.DELEGATED, deputy.id)
+        await respond(
+            session, clock, actor_for(housing), world.conference.id, answer, settings=runtime.settings
+        )
+
+    packs = await sweep_at_pack_time(runtime, clock, world)
+
+    assert sorted(packs) == sorted([*RECIPIENTS, "housing.deputy"])
+    copy = packs["housing.deputy"]
+    assert case_pages(copy.content, world) == {"D"}  # what North Housing referred
+    text = whole_text(copy.content)
+    assert f"Prepared for {deputy.name}, North Housing — ref {copy.reference}" in text
+    assert "Deputy" in text  # the cover lists who attends, and as what
 
 
 async def test_nothing_is_issued_before_the_pack_moment_or_once_the_meeting_has_started(
