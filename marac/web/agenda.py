@@ -25,6 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from marac.access.guards import Actor
 from marac.agenda import agenda_items, publication, schemas
 from marac.agenda.pdf import pdf_available
+from marac.agenda.visibility import get_conference
 from marac.clock import Clock
 from marac.errors import Conflict, InvalidInput, NotFound, StaleVersion
 from marac.runtime import Runtime
@@ -252,19 +253,12 @@ class AgendaPages(Controller):
 
     @post("/publish")
     async def publish(
-        self,
-        request: HTMXRequest,
-        page: PageContext,
-        db: AsyncSession,
-        clock: Clock,
-        actor: Actor,
-        runtime: Runtime,
-        conference_id: uuid.UUID,
+        self, db: AsyncSession, clock: Clock, actor: Actor, runtime: Runtime, conference_id: uuid.UUID
     ) -> Response[Any]:
-        await self._prepare(request, page, db, clock, actor, runtime, conference_id)
-        before = await agenda_board(db, clock, actor, conference_id)
+        # A refusal (the meeting has been held, say) is shown as a page of its own: nothing to re-type.
+        published_before = (await get_conference(db, actor, conference_id)).agenda_version
         version = await publication.publish_now(db, clock, actor, conference_id)
-        if version.number == before.conference.agenda_version:
+        if version.number == published_before:
             notice = f"Nothing has changed since version {version.number}: it stays the published agenda."
         else:
             notice = f"Agenda published: version {version.number}."

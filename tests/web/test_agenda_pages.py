@@ -92,6 +92,8 @@ async def test_reordering_with_htmx_answers_the_agenda_alone(client: Client, run
     assert "<html" not in response.text
     assert response.text.lstrip().startswith('<div id="agenda-board">')
     assert 'hx-swap-oob="innerHTML"' in response.text
+    # the change made version 2, and the state at the top of the page says so
+    assert '<span id="agenda-status" hx-swap-oob="true">Published: version 2</span>' in response.text
     assert f"{adults[0]} moved down to place 2 in its section." in response.text
     assert listed(response.text)[1:] == [adults[1], adults[0], adults[2]]
     # The button pressed is still there, with the same id, so the browser keeps focus on it.
