@@ -24,6 +24,7 @@ import re
 import types
 from dataclasses import fields, is_dataclass
 from datetime import date, datetime
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -103,7 +104,9 @@ __all__ = [
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
 
+@lru_cache(maxsize=4096)
 def _day(value: date) -> str:
+    # Cached: a pack prints the same few dates (deadlines, referral and meeting days) many times.
     return f"{value.day} {value:%B %Y}"
 
 
@@ -119,7 +122,7 @@ class LocalTime:
 
     @property
     def date(self) -> str:
-        return f"{self._local:%A} {_day(self._local)}"
+        return f"{self._local:%A} {_day(self._local.date())}"
 
     @property
     def time(self) -> str:
@@ -141,9 +144,8 @@ _TAB = Markup('</w:t><w:tab/><w:t xml:space="preserve">')
 def _text(value: str) -> str | Markup:
     if value.isprintable():
         return value  # the usual case; escaped by the environment when printed
-    value = _NOT_XML.sub("", value.replace("\r\n", "\n"))
-    lines = value.split("\n")
-    return _BREAK.join(_TAB.join(escape(part) for part in line.split("\t")) for line in lines)
+    # Escaping leaves line breaks and tabs alone; Markup's replace keeps the Word elements unescaped.
+    return escape(_NOT_XML.sub("", value.replace("\r\n", "\n"))).replace("\n", _BREAK).replace("\t", _TAB)
 
 
 def _view(value: Any, zone: ZoneInfo) -> Any:
