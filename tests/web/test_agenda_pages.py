@@ -8,8 +8,11 @@ from docx import Document
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
 
+from marac.clock import FixedClock
 from marac.runtime import Runtime
 from tests.documents.pack_builders import PackWorld, build_pack_world
+from tests.documents.reading import body_text, open_docx
+from tests.documents.test_meeting_documents import hold_meeting
 from tests.web.agenda_builders import (
     audited,
     case_order,
@@ -243,3 +246,28 @@ async def test_moving_next_to_a_case_placed_by_hand_swaps_the_two(client: Client
     )
 
     assert listed(response.text)[1:] == [second, third, first]
+
+
+async def test_after_the_meeting_the_minutes_and_action_log_are_offered(
+    client: Client, runtime: Runtime, clock: FixedClock
+) -> None:
+    world = await build_pack_world(runtime)
+    await hold_meeting(runtime, clock, world)
+    await sign_in_as(client, world, "coordinator")
+
+    page = (await client.get(agenda_url(world))).text
+
+    assert "Held: version 1" in page
+    assert "Move up" not in page  # a held meeting keeps the agenda it had
+    assert "Issue briefing packs now" not in page
+    base = f"/conferences/{world.conference.id}/documents"
+    assert f'href="{base}/minutes?format=docx"' in page
+    assert f'href="{base}/action-log?format=xlsx"' in page
+    minutes = await client.get(f"{base}/minutes?format=docx")
+    assert minutes.status_code == 200
+    assert world.references["A"] in body_text(open_docx(minutes.content))
+    log = await client.get(f"{base}/action-log?format=xlsx")
+    assert log.status_code == 200
+    assert log.headers["content-disposition"].endswith('.xlsx"')
+    assert len(await audited(runtime, "minutes.download")) == 1
+    assert len(await audited(runtime, "action_log.download")) == 1
