@@ -112,6 +112,11 @@ async def test_a_coordinator_reorders_and_publishes_an_agenda(
     await expect(page.get_by_role("link", name="Download agenda (Word)")).to_be_visible()
     await screenshot(page, "agenda")
 
+    # On a phone the tables scroll inside their frame; the page itself does not scroll sideways.
+    await page.set_viewport_size({"width": 390, "height": 844})
+    assert await page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    await page.set_viewport_size({"width": 1280, "height": 800})
+
     # The chair reviews what was published.
     await page.context.clear_cookies()
     await login_as("chair")
