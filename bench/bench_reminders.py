@@ -12,13 +12,16 @@ Runs on a SQLite temp file, and on PostgreSQL too when ``MARAC_TEST_DATABASE_URL
     .venv/bin/python bench/bench_reminders.py [--actions 1000000] [--repeat 3]
 
 The first sweep is reported on its own (cold: templates compile, caches fill), then the median of the
-repeats (the same due rows made due again).  Exits 1 when the median misses the target.
+repeats (the same due rows made due again).  Exits 1 when the median misses the target.  Beside the
+figures: the machine's load average and the median as a multiple of a fixed pure-Python baseline
+(ids, hashes, strings — what a sweep does per message), to compare runs on different or busy machines.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import hashlib
 import os
 import sqlite3
 import statistics
@@ -295,6 +298,19 @@ async def make_due_again(engine: AsyncEngine) -> None:
         )
 
 
+def baseline() -> float:
+    """Seconds for a fixed pure-Python workload, best of three (see the module docstring)."""
+    best = float("inf")
+    for _ in range(3):
+        began = time.perf_counter()
+        for n in range(20_000):
+            key = f"reminder:{uuid.uuid4()}:due:{n}"
+            digest = hashlib.sha256(key.encode()).hexdigest()
+            _ = {"key": key, "message_id": f"<{digest[:40]}@bench.example>", "subject": key.upper()}
+        best = min(best, time.perf_counter() - began)
+    return best
+
+
 async def measure(url: str, label: str, repeat: int, batch: int) -> tuple[float, float]:
     runtime = Runtime.build(get_settings(), engine=create_engine(url), clock=FixedClock(NOW))
     try:
@@ -329,6 +345,11 @@ async def measure(url: str, label: str, repeat: int, batch: int) -> tuple[float,
         print(
             f"[{label}] first sweep {first:.3f} s; median of {repeat} more {median:.3f} s "
             f"({rate:,.0f} reminders/s; this process's CPU {statistics.median(cpu[1:] or cpu):.3f} s)"
+        )
+        unit = baseline()
+        print(
+            f"[{label}] median = {median / unit:.1f} times the baseline of {unit * 1000:.0f} ms; "
+            f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs"
         )
         return first, median
     finally:

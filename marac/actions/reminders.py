@@ -33,6 +33,7 @@ from marac.access.area_settings import load_area_settings
 from marac.access.models import Area
 from marac.actions.models import Action, ActionReminder
 from marac.agenda.recurrence import local_to_utc
+from marac.notify.outbox import random_ids
 
 DUE = "due"
 ESCALATION = "escalation"
@@ -144,15 +145,20 @@ async def insert_ignoring_duplicates(session: AsyncSession, rows: Sequence[dict[
 def reminder_rows(
     action_id: uuid.UUID, version: int, planned: Sequence[PlannedReminder]
 ) -> list[dict[str, Any]]:
+    return planned_rows([(action_id, version, reminder) for reminder in planned])
+
+
+def planned_rows(items: Sequence[tuple[uuid.UUID, int, PlannedReminder]]) -> list[dict[str, Any]]:
+    """Rows for ``action_reminder`` from (action id, deadline version, planned reminder) triples."""
     return [
         {
-            "id": uuid.uuid4(),
+            "id": row_id,
             "action_id": action_id,
             "kind": reminder.kind,
             "deadline_version": version,
             "scheduled_at": reminder.scheduled_at,
         }
-        for reminder in planned
+        for (action_id, version, reminder), row_id in zip(items, random_ids(len(items)), strict=True)
     ]
 
 

@@ -42,7 +42,7 @@ from marac.actions.reminders import (
     insert_ignoring_duplicates,
     next_overdue,
     overdue_days,
-    reminder_rows,
+    planned_rows,
 )
 from marac.agenda.models import Conference
 from marac.cases.access import exclusions_for_cases
@@ -186,7 +186,7 @@ class _Batch:
         # set-based UPDATEs instead of one per row.
         self.finished: dict[tuple[str, str | None], list[uuid.UUID]] = defaultdict(list)
         self.deferred: dict[datetime, list[uuid.UUID]] = defaultdict(list)
-        self.chained: list[dict[str, Any]] = []
+        self.chained: list[tuple[uuid.UUID, int, PlannedReminder]] = []
         self.digests: dict[tuple[uuid.UUID, uuid.UUID], list[tuple[_Due, ActionFacts]]] = {}
         self.digest_to: dict[tuple[uuid.UUID, uuid.UUID], Recipient] = {}
 
@@ -246,7 +246,7 @@ def _decide(
         batch.digest_to[slot] = recipient
     following = _next_in_chain(row, area.policy, batch.now)
     if following is not None:
-        batch.chained.extend(reminder_rows(row.action_id, row.deadline_version, [following]))
+        batch.chained.append((row.action_id, row.deadline_version, following))
     if immediate:
         # The key of a single email follows from the row (reminder:{action}:{kind}:{version}).
         batch.finish(row.id, "sent")
@@ -289,8 +289,10 @@ async def send_due_reminders(
     ``after`` continues from where a batch ended; ``only`` restricts the batch to the given rows;
     with ``digests=False`` rows for digest readers are left alone and listed in ``digest_rows``.
     """
-    # Plain tuples: attribute access on them is cheap, and a batch reads each row many times.
-    rows = [_Due._make(row) for row in await session.execute(_due_rows(now, limit, after, only))]
+    # Plain tuples: attribute access on them is cheap, and a batch reads each row many times.  Read
+    # through the connection: plain columns need none of the ORM's result handling.
+    connection = await session.connection()
+    rows = [_Due._make(row) for row in await connection.execute(_due_rows(now, limit, after, only))]
     batch = _Batch(now, digests=digests)
     if not rows:
         return batch.report
@@ -352,7 +354,7 @@ async def _write(session: AsyncSession, batch: _Batch) -> None:
                 .values(scheduled_at=scheduled_at)
                 .execution_options(synchronize_session=False)
             )
-    await insert_ignoring_duplicates(session, batch.chained)
+    await insert_ignoring_duplicates(session, planned_rows(batch.chained))
 
 
 async def sweep_all(

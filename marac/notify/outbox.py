@@ -10,6 +10,8 @@ Nobody on a case's must-not-receive list is ever queued anything about that case
 
 from __future__ import annotations
 
+import os
+import re
 import time
 import uuid
 from collections.abc import Sequence
@@ -28,7 +30,10 @@ from marac.notify.mime import make_message_id, marked_subject
 from marac.notify.models import DeliveryStatus, Notification
 from marac.settings import Settings
 
-_HEADER_BREAKS = ("\r", "\n")
+# What may not appear in a header value, and what makes an address more than one plain address:
+# checked for every draft, so as compiled patterns rather than a loop per character.
+_HEADER_BREAK = re.compile("[\r\n]")
+_NOT_ONE_ADDRESS = re.compile("[\r\n, ]")
 _CHUNK = 500
 _CASE_CHUNK = 5000  # ids per IN (…): well inside both databases' parameter limits
 
@@ -62,11 +67,14 @@ class Draft:
     def __post_init__(self) -> None:
         if not self.key or len(self.key) > 200:
             raise ValueError("an idempotency key of 1 to 200 characters is required")
-        if "@" not in self.to or any(c in self.to for c in (*_HEADER_BREAKS, ",", " ")):
+        if "@" not in self.to or _NOT_ONE_ADDRESS.search(self.to):
             raise ValueError(f"{self.to!r} is not one plain email address")
-        for name in ("subject", "reply_to", "marking"):
-            value = getattr(self, name)
-            if value is not None and any(c in value for c in _HEADER_BREAKS):
+        for name, value in (
+            ("subject", self.subject),
+            ("reply_to", self.reply_to),
+            ("marking", self.marking),
+        ):
+            if value is not None and _HEADER_BREAK.search(value):
                 raise ValueError(f"{name} must not contain line breaks")
         if (self.calendar is None) != (self.calendar_method is None):
             raise ValueError("a calendar and its METHOD go together")
@@ -131,7 +139,9 @@ async def _queue(
     allowed = await _not_excluded(session, drafts)
     now = clock.now()
     domain = message_domain(settings)
-    values = [_row(draft, now, domain) for draft in drafts if draft.key in allowed]
+    chosen = [draft for draft in drafts if draft.key in allowed]
+    ids = random_ids(len(chosen))
+    values = [_row(draft, row_id, now, domain) for draft, row_id in zip(chosen, ids, strict=True)]
     if values:
         # One statement, many parameter sets: compiled once and cached, whatever the number of rows.
         await session.execute(_insert_ignoring_duplicates(session), values)
@@ -169,10 +179,17 @@ class _QueueOrder:
 _queue_order = _QueueOrder()
 
 
-def _row(draft: Draft, now: datetime, domain: str) -> dict[str, Any]:
+def random_ids(count: int) -> list[uuid.UUID]:
+    """``count`` random (version 4) UUIDs, as :func:`uuid.uuid4` makes them but from one read of the
+    system's random source: sweeps that write thousands of rows would otherwise make a call each."""
+    raw = os.urandom(16 * count)
+    return [uuid.UUID(bytes=raw[start : start + 16], version=4) for start in range(0, 16 * count, 16)]
+
+
+def _row(draft: Draft, row_id: uuid.UUID, now: datetime, domain: str) -> dict[str, Any]:
     due = draft.due_at or now
     return {
-        "id": uuid.uuid4(),
+        "id": row_id,
         "idempotency_key": draft.key,
         "kind": draft.kind,
         "area_id": draft.area_id,
@@ -206,4 +223,12 @@ def _insert_ignoring_duplicates(session: AsyncSession) -> Any:
     return sqlite.insert(table).on_conflict_do_nothing(index_elements=["idempotency_key"])
 
 
-__all__ = ["Draft", "enqueue", "enqueue_count", "enqueue_many", "excluded_user_ids", "message_domain"]
+__all__ = [
+    "Draft",
+    "enqueue",
+    "enqueue_count",
+    "enqueue_many",
+    "excluded_user_ids",
+    "message_domain",
+    "random_ids",
+]
