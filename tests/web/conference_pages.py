@@ -63,7 +63,8 @@ async def deliver_refused(runtime: Runtime) -> DeliveryReport:
     port = free_port()
     controller = start_server(handler, port)
     try:
-        transport = SmtpTransport.from_url(f"smtp://127.0.0.1:{port}?timeout=5")
+        # A generous timeout: on a busy machine a slow answer would count as an outage, not a refusal.
+        transport = SmtpTransport.from_url(f"smtp://127.0.0.1:{port}?timeout=30")
         try:
             return await deliver_due(
                 runtime.sessions, runtime.clock, runtime.settings, transport, policy=DeliveryPolicy()
