@@ -12,6 +12,7 @@ from collections.abc import Mapping
 
 from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 
 from marac.access.models import Area, Membership, Role, User
 from marac.agenda.models import Conference, SeriesRepresentative
@@ -38,45 +39,42 @@ async def load_recipients(
         )
         .exists()
     )
-    # The series' representatives and the chair in one query; deputies, when any, in a second.
+    # Representatives, the deputies they named and the chair, in one query.
     representatives = select(SeriesRepresentative.user_id).where(
         SeriesRepresentative.series_id == conference.series_id
     )
-    chair = conference.chair_user_id
-    rows = await session.execute(
-        select(*_PERSON, runs_meeting, User.id.in_(representatives)).where(
-            User.active, or_(User.id.in_(representatives), User.id == chair)
-        )
-    )
-    people: dict[uuid.UUID, tuple[str, str, uuid.UUID | None, str]] = {}
-    runs: set[uuid.UUID] = set()
-    chair_row: tuple[str, str, uuid.UUID | None, str] | None = None
-    for user_id, name, email, agency_id, runs_it, represents in rows:
-        if runs_it:
-            runs.add(user_id)
-        if represents and agency_id in attending:
-            people[user_id] = (name, email, agency_id, "Representative")
-        if user_id == chair:
-            chair_row = (name, email, agency_id, "Chair")
-    deputy_ids = await session.scalars(
-        select(Invitation.deputy_user_id).where(
+    delegating = aliased(User)  # a representative who receives a copy and named a deputy
+    deputies = (
+        select(Invitation.deputy_user_id)
+        .join(delegating, delegating.id == Invitation.user_id)
+        .where(
             Invitation.conference_id == conference.id,
             Invitation.response == Response.DELEGATED,
             Invitation.last_method == InvitationMethod.REQUEST,
-            Invitation.user_id.in_(list(people)),
+            Invitation.user_id.in_(representatives),
+            delegating.active,
+            delegating.agency_id.in_(attending),
         )
     )
-    deputies = {user_id for user_id in deputy_ids if user_id is not None} - set(people) - {chair}
-    if deputies:
-        others = await session.execute(
-            select(*_PERSON, runs_meeting).where(User.id.in_(list(deputies)), User.active)
+    chair = conference.chair_user_id
+    rows = (
+        await session.execute(
+            select(*_PERSON, runs_meeting, User.id.in_(representatives), User.id.in_(deputies)).where(
+                User.active, or_(User.id.in_(representatives), User.id.in_(deputies), User.id == chair)
+            )
         )
-        for user_id, name, email, agency_id, runs_it in others:
+    ).all()
+    people: dict[uuid.UUID, tuple[str, str, uuid.UUID | None, str]] = {}
+    for user_id, name, email, agency_id, _, represents, _ in rows:
+        if represents and agency_id in attending:
+            people[user_id] = (name, email, agency_id, "Representative")
+    for user_id, name, email, agency_id, _, _, deputises in rows:
+        if deputises and user_id not in people:
             people[user_id] = (name, email, agency_id, "Deputy")
-            if runs_it:
-                runs.add(user_id)
-    if chair is not None and chair_row is not None:  # the chair, if active, whatever else they are
-        people[chair] = chair_row
+    for user_id, name, email, agency_id, _, _, _ in rows:
+        if user_id == chair:  # the chair, if active, whatever else they are
+            people[user_id] = (name, email, agency_id, "Chair")
+    runs = {user_id for user_id, _, _, _, runs_it, _, _ in rows if runs_it}
     recipients = [
         PackRecipient(
             user_id=user_id,
