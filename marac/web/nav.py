@@ -46,6 +46,8 @@ NAV: list[NavItem] = [
     NavItem("Dashboard", "/", COORDINATORS),
     NavItem("Referrals", "/referrals", COORDINATORS),
     NavItem("Conferences", "/conferences", COORDINATORS),
+    # The coordinator runs the meeting screen alongside the chair (shown once to someone who is both).
+    NavItem("Meeting", "/meeting", COORDINATORS),
     NavItem("Actions", "/actions", COORDINATORS),
     NavItem("Agencies", "/agencies", COORDINATORS),
     NavItem("Users", "/users", COORDINATORS),
@@ -58,7 +60,7 @@ NAV: list[NavItem] = [
     NavItem("Calendar feed", "/account/calendar", REPRESENTATIVES),
     # Chair
     NavItem("Agenda review", "/agenda/review", CHAIRS),
-    NavItem("Meeting", "/meeting", CHAIRS | COORDINATORS),  # the coordinator runs it alongside the chair
+    NavItem("Meeting", "/meeting", CHAIRS),
     NavItem("Actions by agency", "/actions/by-agency", CHAIRS),
 ]
 

@@ -25,7 +25,9 @@ async def test_login_shows_the_role_navigation_and_logout_ends_the_session(
     await screenshot(page, "login")
     await login_as("coordinator")
     nav = page.get_by_role("navigation", name="Main")
-    await expect(nav.get_by_role("link")).to_have_text(["Dashboard", "Agencies", "Users"])
+    await expect(nav.get_by_role("link")).to_have_text(
+        ["Dashboard", "Referrals", "Conferences", "Meeting", "Actions", "Agencies", "Users", "Outbox"]
+    )
     await expect(nav.get_by_role("link", name="Dashboard")).to_have_attribute("aria-current", "page")
     await expect(page.get_by_role("heading", level=1)).to_have_text("North Shire")
     await screenshot(page, "dashboard-coordinator")
