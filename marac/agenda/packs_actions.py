@@ -15,8 +15,9 @@ import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
-from sqlalchemy import ColumnElement, func, select
+from sqlalchemy import ColumnElement, Select, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
@@ -45,11 +46,8 @@ class DocumentAction:
     entry: ActionEntry
 
 
-async def _actions(
-    session: AsyncSession, protector: Protector, on_day: date | None, *conditions: ColumnElement[bool]
-) -> list[DocumentAction]:
-    """Actions meeting ``conditions`` in one query, with case, owner agency and person, last report;
-    with ``on_day``, an open action past its deadline shows as overdue."""
+def _actions_query() -> Select[*tuple[Any, ...]]:
+    """Actions with their case reference, owner agency and person, and the date of the last report."""
     owner = aliased(User)
     last_report = (
         select(func.max(StatusReport.reported_on))
@@ -59,7 +57,7 @@ async def _actions(
     )
     # Columns rather than Action rows: a 40-case agenda has a hundred actions or more, and documents
     # need neither the ORM's tracking of them nor their other columns.
-    rows = await session.execute(
+    return (
         select(
             Action.id,
             Action.case_id,
@@ -76,9 +74,20 @@ async def _actions(
         .join(Case, Case.id == Action.case_id)
         .join(Agency, Agency.id == Action.owner_agency_id)
         .outerjoin(owner, owner.id == Action.owner_user_id)
-        .where(*conditions)
         .order_by(Action.deadline, Action.reference)
     )
+
+
+# Built once, and narrowed by each caller's conditions: building it costs more than running it.
+_DOCUMENT_ACTIONS = _actions_query()
+
+
+async def _actions(
+    session: AsyncSession, protector: Protector, on_day: date | None, *conditions: ColumnElement[bool]
+) -> list[DocumentAction]:
+    """Actions meeting ``conditions`` in one query, with case, owner agency and person, last report;
+    with ``on_day``, an open action past its deadline shows as overdue."""
+    rows = await session.execute(_DOCUMENT_ACTIONS.where(*conditions))
     found = []
     for row in rows:
         status = STATUS_LABELS.get(row.status, str(row.status))

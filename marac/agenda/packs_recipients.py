@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Mapping
+from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import Select, bindparam, select, union
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
@@ -23,6 +24,46 @@ _RUNS_MEETING = (Role.COORDINATOR, Role.CHAIR)
 _PERSON = (User.id, User.name, User.email, User.agency_id)
 
 
+def _people_query() -> Select[uuid.UUID, str, str, uuid.UUID | None, bool, bool, bool]:
+    """The representatives of a series, the deputies they named for a conference and its chair, each
+    active, with whether they coordinate or chair in the area, represent, or deputise."""
+    runs_meeting = (
+        select(Membership.user_id)
+        .where(
+            Membership.user_id == User.id,
+            Membership.area_id == bindparam("area_id"),
+            Membership.role.in_(_RUNS_MEETING),
+        )
+        .exists()
+    )
+    representatives = select(SeriesRepresentative.user_id).where(
+        SeriesRepresentative.series_id == bindparam("series_id")
+    )
+    delegating = aliased(User)  # a representative who receives a copy and named a deputy
+    deputies = (
+        select(Invitation.deputy_user_id)
+        .join(delegating, delegating.id == Invitation.user_id)
+        .where(
+            Invitation.conference_id == bindparam("conference_id"),
+            Invitation.response == Response.DELEGATED,
+            Invitation.last_method == InvitationMethod.REQUEST,
+            Invitation.user_id.in_(representatives),
+            delegating.active,
+            delegating.agency_id.in_(bindparam("attending", expanding=True)),
+        )
+    )
+    chair = select(User.id).where(User.id == bindparam("chair_id"))
+    # One IN over the union, so that people are found by their key rather than by reading every user.
+    everyone: Any = union(representatives, deputies, chair)
+    return select(*_PERSON, runs_meeting, User.id.in_(representatives), User.id.in_(deputies)).where(
+        User.id.in_(everyone), User.active
+    )
+
+
+# Built once: a statement this size costs more to build than to run; its values are bound per run.
+_PEOPLE = _people_query()
+
+
 async def load_recipients(
     session: AsyncSession,
     conference: Conference,
@@ -31,39 +72,15 @@ async def load_recipients(
     agency_names: Mapping[uuid.UUID, str],
 ) -> list[PackRecipient]:
     """Everyone who gets a copy, in a stable order (agency, name)."""
-    # Whether the person coordinates or chairs in the area, read with the person rather than after.
-    runs_meeting = (
-        select(Membership.user_id)
-        .where(
-            Membership.user_id == User.id, Membership.area_id == area.id, Membership.role.in_(_RUNS_MEETING)
-        )
-        .exists()
-    )
-    # Representatives, the deputies they named and the chair, in one query.
-    representatives = select(SeriesRepresentative.user_id).where(
-        SeriesRepresentative.series_id == conference.series_id
-    )
-    delegating = aliased(User)  # a representative who receives a copy and named a deputy
-    deputies = (
-        select(Invitation.deputy_user_id)
-        .join(delegating, delegating.id == Invitation.user_id)
-        .where(
-            Invitation.conference_id == conference.id,
-            Invitation.response == Response.DELEGATED,
-            Invitation.last_method == InvitationMethod.REQUEST,
-            Invitation.user_id.in_(representatives),
-            delegating.active,
-            delegating.agency_id.in_(attending),
-        )
-    )
     chair = conference.chair_user_id
-    rows = (
-        await session.execute(
-            select(*_PERSON, runs_meeting, User.id.in_(representatives), User.id.in_(deputies)).where(
-                User.active, or_(User.id.in_(representatives), User.id.in_(deputies), User.id == chair)
-            )
-        )
-    ).all()
+    values = {
+        "area_id": area.id,
+        "series_id": conference.series_id,
+        "conference_id": conference.id,
+        "chair_id": chair,
+        "attending": attending,
+    }
+    rows = (await session.execute(_PEOPLE, values)).all()
     people: dict[uuid.UUID, tuple[str, str, uuid.UUID | None, str]] = {}
     for user_id, name, email, agency_id, _, represents, _ in rows:
         if represents and agency_id in attending:
