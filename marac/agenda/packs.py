@@ -78,6 +78,7 @@ class ConferencePacks:
     area_id: uuid.UUID
     local_date: date
     agenda_version: int
+    series_name: str  # names the meeting in the announcements
     scope: PackScope
     area: AreaInfo
     conference: ConferenceInfo

@@ -37,7 +37,7 @@ from marac.access.models import Area
 from marac.agenda.documents import PackDoc
 from marac.agenda.documents_models import BriefingPack
 from marac.agenda.docx import render
-from marac.agenda.models import Conference, ConferenceSeries, ConferenceStatus
+from marac.agenda.models import Conference, ConferenceStatus
 from marac.agenda.packs import ConferencePacks, PackRecipient, cases_for, fingerprint, pack_context
 from marac.agenda.packs_sources import load_conference_packs
 from marac.agenda.visibility import get_conference, require_manager
@@ -141,15 +141,14 @@ async def _announce(
     settings: Settings,
     conference: Conference,
     area: Area,
+    series_name: str,
     to_tell: list[tuple[PackRecipient, BriefingPack]],
 ) -> int:
     """Queue the announcements in one statement; returns how many were queued."""
     if not to_tell:
         return 0
-    series = await session.get(ConferenceSeries, conference.series_id)
-    assert series is not None  # foreign key
     mail = AreaMail.of(area, settings)
-    meeting = facts(conference, series.name)
+    meeting = facts(conference, series_name)
     drafts = [_announcement(mail, meeting, recipient, pack) for recipient, pack in to_tell]
     queued = await enqueue_many(session, clock, settings, drafts)
     for (_, pack), draft, row in zip(to_tell, drafts, queued, strict=True):
@@ -236,7 +235,7 @@ async def issue_packs(
         if previous is None or previous.agenda_version != pack.agenda_version:
             to_tell.append((recipient, pack))
     # Announced before the copies are stored, so that each is written once, with when it was announced.
-    announced = await _announce(session, clock, settings, conference, area, to_tell)
+    announced = await _announce(session, clock, settings, conference, area, packs.series_name, to_tell)
     session.add_all(issued)
     await session.flush()
     if issued:

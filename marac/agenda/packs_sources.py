@@ -26,7 +26,9 @@ from marac.agenda.documents import AreaInfo, Attendee, ConferenceInfo, PackCase,
 from marac.agenda.documents_models import PackRelevance
 from marac.agenda.models import (
     AgendaItem,
+    AgendaVersion,
     Conference,
+    ConferenceSeries,
     Outcome,
     ResearchState,
     ResearchStatus,
@@ -35,7 +37,6 @@ from marac.agenda.models import (
 from marac.agenda.packs import DISCUSSED_SECTIONS, ConferencePacks, ListedCase
 from marac.agenda.packs_actions import open_actions_for_cases
 from marac.agenda.packs_recipients import load_recipients
-from marac.agenda.publication import latest_version
 from marac.agenda.research import NOTE_CONTEXT
 from marac.cases.access import exclusions_for_cases
 from marac.cases.instruments import get_instrument
@@ -207,13 +208,21 @@ async def load_conference_packs(
 ) -> ConferencePacks:
     """Everything the packs of ``conference`` are made from (its latest published agenda version);
     actions past their deadline at ``now`` show as overdue."""
-    version = await latest_version(session, conference)
-    if version is None:
+    series_name = select(ConferenceSeries.name).where(ConferenceSeries.id == conference.series_id)
+    published = (
+        await session.execute(
+            select(AgendaVersion.number, AgendaVersion.snapshot, series_name.scalar_subquery()).where(
+                AgendaVersion.conference_id == conference.id,
+                AgendaVersion.number == conference.agenda_version,
+            )
+        )
+    ).one_or_none()
+    if conference.agenda_version == 0 or published is None:
         raise Conflict("Briefing packs are made from a published agenda; this one is not published yet")
+    version_number, snapshot, series = published
     area = await session.get(Area, conference.area_id)
     assert area is not None  # a conference belongs to an area (foreign key)
     settings = load_area_settings(area.settings)
-    snapshot = version.snapshot
     lines = _discussed_lines(snapshot)
     item_ids = [_uuid(line["item_id"]) for _, line in lines]
     listings = await _listings(session, item_ids)
@@ -279,7 +288,8 @@ async def load_conference_packs(
         conference_id=conference.id,
         area_id=area.id,
         local_date=conference.local_date,
-        agenda_version=version.number,
+        agenda_version=version_number,
+        series_name=series,
         scope=settings.pack_scope,
         area=AreaInfo(area.name, area.timezone, settings.confidentiality_statement),
         conference=ConferenceInfo(

@@ -67,6 +67,7 @@ def packs(scope: str) -> ConferencePacks:
         area_id=uuid.uuid4(),
         local_date=date(2024, 3, 12),
         agenda_version=2,
+        series_name="Northshire MARAC",
         scope=scope,  # type: ignore[arg-type]
         area=area(),
         conference=conference(),
