@@ -6,9 +6,11 @@ without waiting; on SQLite every write transaction is ``BEGIN IMMEDIATE`` and th
 re-checks the status, so two claimers never share a row).  Sending happens outside any transaction,
 and the result is recorded in a third one — only for rows still carrying our token.
 
-A worker killed between sending and recording leaves its rows ``sending``; once the lease runs out
-another sweep claims them again.  Such a message may go out twice, with the same Message-ID, which
-mail clients recognise: delivery is at least once, never lost.
+Each message is recorded as sent, in a transaction of its own, as soon as the server has accepted it and
+before the next one goes, so a worker killed mid-batch leaves only unsent rows ``sending``; once the
+lease runs out another sweep claims and sends them.  Only a worker killed in the milliseconds between
+the server's acceptance and that commit leaves one message to go again, with the same Message-ID,
+which mail clients recognise: delivery is never lost, and repeated at most for that one message.
 
 Failures: a refused or broken message is retried with exponential backoff (bounded jitter) and
 parked after ``max_attempts``; a permanent refusal parks it at once.  An unreachable server is an
@@ -18,13 +20,14 @@ order of due time once the server returns, and nothing is parked for it.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import os
 import random
 import secrets
 import socket
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -197,7 +200,12 @@ async def deliver_due(
         if not rows:
             break
         report.withdrawn += [row.id for row in stopped]
-        outcomes = await _send(transport, [row for row in rows if row not in stopped], settings.mail.sender)
+        outcomes = await _send(
+            transport,
+            [row for row in rows if row not in stopped],
+            settings.mail.sender,
+            _recorder(sessions, clock, asyncio.get_running_loop()),
+        )
         async with transaction(sessions) as session:
             await _record(session, clock.now(), outcomes, policy, rng, report)
         if report.outage is not None or len(rows) < policy.batch_size:
@@ -231,8 +239,38 @@ async def _withdraw_stopped(
     return stopped
 
 
+def _recorder(
+    sessions: async_sessionmaker[AsyncSession], clock: Clock, loop: asyncio.AbstractEventLoop
+) -> Callable[[Notification], None]:
+    """Marks one accepted message sent; called from the sending thread, which waits for the commit."""
+
+    def record(row: Notification) -> None:
+        asyncio.run_coroutine_threadsafe(_mark_sent(sessions, clock, row), loop).result()
+
+    return record
+
+
+async def _mark_sent(sessions: async_sessionmaker[AsyncSession], clock: Clock, row: Notification) -> None:
+    async with transaction(sessions) as session:
+        await session.execute(
+            update(Notification)
+            .where(Notification.id == row.id, Notification.claim_token == row.claim_token)
+            .values(
+                status=DeliveryStatus.SENT,
+                sent_at=clock.now(),
+                attempts=Notification.attempts + 1,
+                claim_token=None,
+                last_error=None,
+            )
+            .execution_options(synchronize_session=False)
+        )
+
+
 async def _send(
-    transport: Transport, rows: Sequence[Notification], sender: str
+    transport: Transport,
+    rows: Sequence[Notification],
+    sender: str,
+    record_sent: Callable[[Notification], None],
 ) -> list[tuple[Notification, TransportError | None]]:
     results: list[tuple[Notification, TransportError | None]] = []
     ready: list[tuple[Notification, RawMail]] = []
@@ -242,7 +280,9 @@ async def _send(
         except ValueError as exc:  # a stored row that cannot make a valid message: no retry will help
             results.append((row, TransportError(f"cannot build the message: {exc}", temporary=False)))
     if ready:
-        outcomes = await transport.send_many([message for _, message in ready])
+        outcomes = await transport.send_many(
+            [message for _, message in ready], lambda index: record_sent(ready[index][0])
+        )
         results += [(row, outcome) for (row, _), outcome in zip(ready, outcomes, strict=True)]
     return results
 
@@ -257,6 +297,8 @@ async def _record(
 ) -> None:
     sent = [row for row, error in outcomes if error is None]
     if sent:
+        # Already recorded one by one as the server accepted them; this catches a transport that
+        # reported a message sent without calling back (the claim token makes it a no-op otherwise).
         await session.execute(
             update(Notification)
             .where(Notification.id.in_([row.id for row in sent]), _still_ours(sent))

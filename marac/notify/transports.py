@@ -19,7 +19,7 @@ import ssl
 import tempfile
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from email.message import EmailMessage
 from pathlib import Path
 from typing import Literal, Protocol
@@ -36,6 +36,9 @@ _STARTTLS_MODES: dict[str, StartTls] = {"auto": "auto", "required": "required", 
 
 # A message as the transports take it: built (EmailMessage) or already flattened with its envelope.
 Mail = EmailMessage | RawMail
+# Called in the sending thread with a message's index as soon as the server has accepted it, and before
+# the next message goes: the outbox records each message as sent while nothing else is in flight.
+Accepted = Callable[[int], None]
 
 
 def _message_id(message: Mail) -> str:
@@ -64,7 +67,9 @@ class Transport(Protocol):
         """Send one message or raise :class:`TransportError`."""
         ...
 
-    async def send_many(self, messages: Sequence[Mail]) -> list[TransportError | None]:
+    async def send_many(
+        self, messages: Sequence[Mail], on_accepted: Accepted | None = None
+    ) -> list[TransportError | None]:
         """Send a batch; one outcome per message, in order (None means sent)."""
         ...
 
@@ -150,9 +155,11 @@ class SmtpTransport:
         if outcome is not None:
             raise outcome
 
-    async def send_many(self, messages: Sequence[Mail]) -> list[TransportError | None]:
+    async def send_many(
+        self, messages: Sequence[Mail], on_accepted: Accepted | None = None
+    ) -> list[TransportError | None]:
         """Send a batch in one worker thread over one connection (the fast path for the outbox)."""
-        return await asyncio.to_thread(self._send_batch, list(messages))
+        return await asyncio.to_thread(self._send_batch, list(messages), on_accepted)
 
     async def aclose(self) -> None:
         """Say QUIT and close the connection."""
@@ -162,19 +169,22 @@ class SmtpTransport:
         with self._lock:
             self._drop(polite=True)
 
-    def _send_batch(self, messages: list[Mail]) -> list[TransportError | None]:
+    def _send_batch(self, messages: list[Mail], on_accepted: Accepted | None) -> list[TransportError | None]:
         outcomes: list[TransportError | None] = []
         with self._lock:
             for index, message in enumerate(messages):
                 try:
                     self._send_one(message)
-                    outcomes.append(None)
                 except ServerUnavailable as failure:
                     # The server cannot be reached: the rest of the batch would only wait out timeouts.
                     outcomes += [failure] * (len(messages) - index)
                     break
                 except TransportError as error:
                     outcomes.append(error)
+                else:
+                    outcomes.append(None)
+                    if on_accepted is not None:
+                        on_accepted(index)
         return outcomes
 
     def _send_one(self, message: Mail) -> None:
@@ -313,21 +323,26 @@ class FileTransport:
         """Write one message file."""
         await asyncio.to_thread(self._write, message)
 
-    async def send_many(self, messages: Sequence[Mail]) -> list[TransportError | None]:
+    async def send_many(
+        self, messages: Sequence[Mail], on_accepted: Accepted | None = None
+    ) -> list[TransportError | None]:
         """Write several message files; one outcome per message."""
-        return await asyncio.to_thread(self._write_batch, list(messages))
+        return await asyncio.to_thread(self._write_batch, list(messages), on_accepted)
 
     async def aclose(self) -> None:
         """Nothing to release."""
 
-    def _write_batch(self, messages: list[Mail]) -> list[TransportError | None]:
+    def _write_batch(self, messages: list[Mail], on_accepted: Accepted | None) -> list[TransportError | None]:
         outcomes: list[TransportError | None] = []
-        for message in messages:
+        for index, message in enumerate(messages):
             try:
                 self._write(message)
-                outcomes.append(None)
             except TransportError as error:
                 outcomes.append(error)
+            else:
+                outcomes.append(None)
+                if on_accepted is not None:
+                    on_accepted(index)
         return outcomes
 
     def _write(self, message: Mail) -> None:

@@ -108,6 +108,60 @@ async def test_server_down_then_back_delivers_everything_once_in_due_order(
     assert all(row.status == DeliveryStatus.SENT for row in await rows(runtime))
 
 
+class WorkerDied(BaseException):
+    """Stands for the process ending abruptly: nothing after it runs, no except clause catches it."""
+
+
+class DiesAfterAccepting(SmtpTransport):
+    """The real SMTP transport, whose worker dies once the server has accepted ``survive`` messages."""
+
+    def __init__(self, url: str, survive: int) -> None:
+        real = SmtpTransport.from_url(url)
+        super().__init__(real.host, real.port, starttls=real.starttls, timeout=real.timeout)
+        self.left = survive
+
+    async def send_many(self, messages, on_accepted=None):  # type: ignore[no-untyped-def]
+        def accepted(index: int) -> None:
+            if on_accepted is not None:
+                on_accepted(index)
+            self.left -= 1
+            if self.left == 0:
+                raise WorkerDied
+
+        return await super().send_many(messages, accepted)
+
+
+async def test_a_worker_dying_mid_batch_repeats_nothing(
+    runtime: Runtime, clock: FixedClock, world: World, smtp_server: SmtpServer
+) -> None:
+    """Each message is recorded as sent before the next goes: a worker dying between two messages of a
+    batch leaves only the unsent ones for the next sweep, and nobody gets a message twice."""
+    user = world.users["representative"]
+    await queue(runtime, user, [("m1", 1), ("m2", 2), ("m3", 3), ("m4", 4), ("m5", 5)])
+    clock.advance(minutes=6)
+    policy = DeliveryPolicy(batch_size=5, lease_seconds=300)
+
+    doomed = DiesAfterAccepting(smtp_server.url, survive=3)
+    with pytest.raises(WorkerDied):
+        await deliver_due(runtime.sessions, runtime.clock, runtime.settings, doomed, policy=policy)
+    await doomed.aclose()
+    status = {row.idempotency_key: row.status for row in await rows(runtime)}
+    assert status == {
+        "m1": DeliveryStatus.SENT,
+        "m2": DeliveryStatus.SENT,
+        "m3": DeliveryStatus.SENT,
+        "m4": DeliveryStatus.SENDING,
+        "m5": DeliveryStatus.SENDING,
+    }
+
+    clock.advance(seconds=policy.lease_seconds + 1)
+    await sweep(runtime, smtp_server.url, policy)
+
+    assert subjects(smtp_server) == ["m1", "m2", "m3", "m4", "m5"]
+    assert len({str(r.message["Message-ID"]) for r in smtp_server.received}) == 5
+    assert all(row.status == DeliveryStatus.SENT for row in await rows(runtime))
+
+
 async def test_worker_killed_between_send_and_mark(
     runtime: Runtime, clock: FixedClock, world: World, smtp_server: SmtpServer
 ) -> None:
