@@ -25,7 +25,7 @@ from datetime import date, datetime, timedelta
 from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select, tuple_, update
+from sqlalchemy import select, text, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from marac import audit
@@ -48,6 +48,7 @@ from marac.agenda.models import Conference
 from marac.cases.access import exclusions_for_cases
 from marac.cases.models import Case
 from marac.clock import FixedClock
+from marac.notify.bulk import converted_rows, untyped
 from marac.notify.messages import AreaMail
 from marac.notify.outbox import Draft, enqueue_count
 from marac.settings import Settings
@@ -117,28 +118,35 @@ class _Due(NamedTuple):
     agreed_on: date
 
 
+# The columns of :class:`_Due`, in order.
+_DUE_COLUMNS = tuple(
+    attribute.expression
+    for attribute in (
+        ActionReminder.id,
+        ActionReminder.kind,
+        ActionReminder.deadline_version,
+        ActionReminder.scheduled_at,
+        Action.id,
+        Action.area_id,
+        Action.case_id,
+        Action.reference,
+        Action.status,
+        Action.deadline_version,
+        Action.deadline,
+        Action.owner_agency_id,
+        Action.owner_user_id,
+        Case.reference,
+        Conference.chair_user_id,
+        Conference.local_date,
+    )
+)
+
+
 def _due_rows(
     now: datetime, limit: int, after: tuple[datetime, uuid.UUID] | None, only: Sequence[uuid.UUID] | None
 ) -> Any:
     query = (
-        select(
-            ActionReminder.id,
-            ActionReminder.kind,
-            ActionReminder.deadline_version,
-            ActionReminder.scheduled_at,
-            Action.id.label("action_id"),
-            Action.area_id,
-            Action.case_id,
-            Action.reference,
-            Action.status,
-            Action.deadline_version.label("current_version"),
-            Action.deadline,
-            Action.owner_agency_id,
-            Action.owner_user_id,
-            Case.reference.label("case_reference"),
-            Conference.chair_user_id,
-            Conference.local_date.label("agreed_on"),
-        )
+        select(*untyped(_DUE_COLUMNS))
         .join(Action, Action.id == ActionReminder.action_id)
         .join(Case, Case.id == Action.case_id)
         .join(Conference, Conference.id == Action.conference_id)
@@ -290,9 +298,11 @@ async def send_due_reminders(
     with ``digests=False`` rows for digest readers are left alone and listed in ``digest_rows``.
     """
     # Plain tuples: attribute access on them is cheap, and a batch reads each row many times.  Read
-    # through the connection: plain columns need none of the ORM's result handling.
+    # through the connection: plain columns need none of the ORM's result handling; and each distinct
+    # value (an area, an agency, a send time…) converted once, not once per row (see notify.bulk).
     connection = await session.connection()
-    rows = [_Due._make(row) for row in await connection.execute(_due_rows(now, limit, after, only))]
+    raw = await connection.execute(_due_rows(now, limit, after, only))
+    rows = [_Due._make(row) for row in converted_rows(_DUE_COLUMNS, raw, connection.dialect)]
     batch = _Batch(now, digests=digests)
     if not rows:
         return batch.report
@@ -311,7 +321,9 @@ async def send_due_reminders(
     for row in rows:
         _decide(batch, row, areas[row.area_id], directory, exclusions.get(row.case_id, set()))
     _digest_drafts(batch, areas)
-    batch.report.emails = await enqueue_count(session, FixedClock(now), settings, batch.drafts)
+    batch.report.emails = await enqueue_count(
+        session, FixedClock(now), settings, batch.drafts, exclusions=exclusions
+    )
     await _write(session, batch)
     await audit.record(
         session,
@@ -370,19 +382,42 @@ async def sweep_all(
     """
     total = SweepReport()
     after: tuple[datetime, uuid.UUID] | None = None
-    while True:
+    try:
+        while True:
+            async with sessions() as session:
+                report = await send_due_reminders(
+                    session, now, settings, limit=limit, after=after, digests=False
+                )
+                await _checkpoint_later(session, report.claimed == limit)
+            total.add(report)
+            after = report.last
+            if report.claimed < limit:
+                break
+        waiting = total.digest_rows
+        total.claimed -= len(waiting)  # counted again when the digest pass claims them
+        for start in range(0, len(waiting), _DIGEST_PASS):
+            async with sessions() as session:
+                chunk = waiting[start : start + _DIGEST_PASS]
+                report = await send_due_reminders(session, now, settings, limit=len(chunk), only=chunk)
+                await _checkpoint_later(session, start + _DIGEST_PASS < len(waiting))
+            total.add(report)
+    except Exception:
         async with sessions() as session:
-            report = await send_due_reminders(session, now, settings, limit=limit, after=after, digests=False)
-        total.add(report)
-        after = report.last
-        if report.claimed < limit:
-            break
-    waiting = total.digest_rows
-    total.claimed -= len(waiting)  # counted again when the digest pass claims them
-    for start in range(0, len(waiting), _DIGEST_PASS):
-        async with sessions() as session:
-            chunk = waiting[start : start + _DIGEST_PASS]
-            report = await send_due_reminders(session, now, settings, limit=len(chunk), only=chunk)
-        total.add(report)
+            await _checkpoint_later(session, False)
+        raise
     total.digest_rows = []
     return total
+
+
+# SQLite copies its write-ahead log into the database (a checkpoint: page writes and two fsyncs)
+# once the log passes 1,000 pages, which a batch of emails always does.  While more batches follow,
+# the sweep lets the log grow, and the last batch's commit copies it all at once: each page once,
+# and two fsyncs instead of two per batch.  The setting belongs to the connection, so it is put back.
+_CHECKPOINT_PAGES = 1000  # SQLite's default
+_DEFERRED_CHECKPOINT_PAGES = 250_000  # about 1 GB: a bound, should a sweep be far larger than usual
+
+
+async def _checkpoint_later(session: AsyncSession, later: bool) -> None:
+    if session.get_bind().dialect.name == "sqlite":
+        pages = _DEFERRED_CHECKPOINT_PAGES if later else _CHECKPOINT_PAGES
+        await session.execute(text(f"PRAGMA wal_autocheckpoint={pages}"))

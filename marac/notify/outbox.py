@@ -14,7 +14,7 @@ import os
 import re
 import time
 import uuid
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -26,6 +26,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from marac.cases.access import excluded_user_ids as case_exclusions
 from marac.cases.access import exclusions_for_cases
 from marac.clock import Clock, ensure_utc
+from marac.notify.bulk import bound_rows, untyped_table
 from marac.notify.mime import make_message_id, marked_subject
 from marac.notify.models import DeliveryStatus, Notification
 from marac.settings import Settings
@@ -122,21 +123,35 @@ async def enqueue_many(
 
 
 async def enqueue_count(
-    session: AsyncSession, clock: Clock, settings: Settings, drafts: Sequence[Draft]
+    session: AsyncSession,
+    clock: Clock,
+    settings: Settings,
+    drafts: Sequence[Draft],
+    *,
+    exclusions: Mapping[uuid.UUID, set[uuid.UUID]] | None = None,
 ) -> int:
     """Queue several messages like :func:`enqueue_many` and return how many drafts were queued or found
-    queued before — without reading the rows back, for sweeps that queue thousands and need a count."""
-    allowed = await _queue(session, clock, settings, drafts)
+    queued before — without reading the rows back, for sweeps that queue thousands and need a count.
+
+    ``exclusions``: the must-not-receive lists of every case the drafts name, as
+    :func:`~marac.cases.access.exclusions_for_cases` returned them in this transaction, for a caller
+    that read them already; otherwise they are read here.
+    """
+    allowed = await _queue(session, clock, settings, drafts, exclusions)
     return sum(1 for draft in drafts if draft.key in allowed)
 
 
 async def _queue(
-    session: AsyncSession, clock: Clock, settings: Settings, drafts: Sequence[Draft]
+    session: AsyncSession,
+    clock: Clock,
+    settings: Settings,
+    drafts: Sequence[Draft],
+    exclusions: Mapping[uuid.UUID, set[uuid.UUID]] | None = None,
 ) -> set[str]:
     """Insert the rows of the drafts their recipients may receive; returns those drafts' keys."""
     if not drafts:
         return set()
-    allowed = await _not_excluded(session, drafts)
+    allowed = await _not_excluded(session, drafts, exclusions)
     now = clock.now()
     domain = message_domain(settings)
     chosen = [draft for draft in drafts if draft.key in allowed]
@@ -144,15 +159,26 @@ async def _queue(
     values = [_row(draft, row_id, now, domain) for draft, row_id in zip(chosen, ids, strict=True)]
     if values:
         # One statement, many parameter sets: compiled once and cached, whatever the number of rows.
-        await session.execute(_insert_ignoring_duplicates(session), values)
+        # Values converted for the database once per distinct value (see notify.bulk).
+        table = _outbox_table()
+        rows = bound_rows(table, values, session.get_bind().dialect)
+        await session.execute(_insert_ignoring_duplicates(session), rows)
     return allowed
 
 
-async def _not_excluded(session: AsyncSession, drafts: Sequence[Draft]) -> set[str]:
+async def _not_excluded(
+    session: AsyncSession,
+    drafts: Sequence[Draft],
+    known: Mapping[uuid.UUID, set[uuid.UUID]] | None = None,
+) -> set[str]:
     # Every case's must-not-receive list in a query per few thousand cases, not a query per case.
     case_ids = [d.case_id for d in drafts if d.case_id is not None and d.recipient_user_id is not None]
     unique = list(dict.fromkeys(case_ids))
     excluded: dict[uuid.UUID, set[uuid.UUID]] = {}
+    if known is not None:
+        # A case missing from the caller's lists is read here rather than taken as unrestricted.
+        excluded.update((case_id, known[case_id]) for case_id in unique if case_id in known)
+        unique = [case_id for case_id in unique if case_id not in known]
     for start in range(0, len(unique), _CASE_CHUNK):
         excluded.update(await exclusions_for_cases(session, unique[start : start + _CASE_CHUNK]))
     return {
@@ -215,12 +241,18 @@ def _row(draft: Draft, row_id: uuid.UUID, now: datetime, domain: str) -> dict[st
     }
 
 
-def _insert_ignoring_duplicates(session: AsyncSession) -> Any:
+def _outbox_table() -> Table:
     table = Notification.__table__
     assert isinstance(table, Table)
-    if session.get_bind().dialect.name == "postgresql":
-        return postgresql.insert(table).on_conflict_do_nothing(index_elements=["idempotency_key"])
-    return sqlite.insert(table).on_conflict_do_nothing(index_elements=["idempotency_key"])
+    return table
+
+
+_UNTYPED_OUTBOX = untyped_table(_outbox_table())
+
+
+def _insert_ignoring_duplicates(session: AsyncSession) -> Any:
+    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    return dialect.insert(_UNTYPED_OUTBOX).on_conflict_do_nothing(index_elements=["idempotency_key"])
 
 
 __all__ = [
