@@ -20,6 +20,7 @@ from sqlalchemy.sql.expression import TableClause
 from sqlalchemy.types import NullType
 
 _Process = Callable[[Any], Any] | None
+_SAMPLE = 256  # values looked at to tell a column of distinct values (row ids)
 
 
 def untyped(columns: Iterable[ColumnElement[Any]]) -> list[ColumnElement[Any]]:
@@ -48,15 +49,20 @@ def bound_rows(typed: Table, rows: Sequence[dict[str, Any]], dialect: Dialect) -
     """Rows for ``typed``, each value as its column's type would send it to the database."""
     if not rows:
         return []
-    names = list(rows[0])
-    processed: dict[str, Sequence[Any]] = {}
-    for name in names:
+    bound = [dict(row) for row in rows]
+    for name in rows[0]:
         process: _Process = typed.columns[name].type.dialect_impl(dialect).bind_processor(dialect)
-        values = [row[name] for row in rows]
-        processed[name] = values if process is None else _each_once(process, values)
-    return [dict(zip(names, values, strict=True)) for values in zip(*processed.values(), strict=True)]
+        if process is not None:
+            values = _each_once(process, [row[name] for row in rows])
+            for row, value in zip(bound, values, strict=True):
+                row[name] = value
+    return bound
 
 
 def _each_once(process: Callable[[Any], Any], values: Sequence[Any]) -> list[Any]:
+    sample = values[:_SAMPLE]
+    if len(set(sample)) == len(sample) > 1:
+        # Distinct values (row ids): remembering them would cost more than converting each.
+        return [process(value) for value in values]
     done = {value: process(value) for value in set(values)}
     return [done[value] for value in values]
