@@ -22,7 +22,6 @@ from marac.actions.views import list_actions, local_today
 from marac.cases.people import Protector
 from marac.clock import Clock
 from marac.runtime import Runtime
-from marac.settings import get_settings
 from marac.web.actions_agency import AgencyActionPages
 from marac.web.actions_chart import ActionChartPage
 from marac.web.actions_detail import ActionPage, action_page
@@ -251,7 +250,7 @@ async def overdue_panel(request: PanelRequest) -> PanelContent:
 async def _panel_actions(
     request: PanelRequest, *, status: ActionStatus | None = None, overdue: bool = False
 ) -> list[schemas.Action]:
-    protector = Protector.from_settings(get_settings().security)
+    protector = Protector.from_settings(request.runtime.settings.security)
     return await list_actions(
         request.db, request.clock, request.actor, protector, request.area_id, status=status, overdue=overdue
     )

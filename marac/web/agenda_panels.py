@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from marac.agenda import conferences, research
 from marac.agenda.models import ResearchState
-from marac.settings import get_settings
 from marac.web.agenda_views import ConferenceHead, cipher_for, next_open_conference, upcoming_conferences
 from marac.web.dashboard import PanelContent, PanelRequest, PanelRow
 
@@ -20,7 +19,9 @@ async def research_panel(request: PanelRequest) -> PanelContent:
     if conference is None:
         return PanelContent(headline="No published agenda to research yet.")
     head = ConferenceHead.of(conference)
-    overview = await research.research_overview(db, clock, actor, conference.id, cipher_for(get_settings()))
+    overview = await research.research_overview(
+        db, clock, actor, conference.id, cipher_for(request.runtime.settings)
+    )
     missing = sum(p.outstanding for p in overview.progress)
     href = f"/conferences/{conference.id}/agenda#research"
     if not missing:
@@ -52,7 +53,7 @@ async def to_research_panel(request: PanelRequest) -> PanelContent:
     found = await upcoming_conferences(db, clock, actor, request.area_id, published_only=True)
     rows = []
     total = 0
-    cipher = cipher_for(get_settings())
+    cipher = cipher_for(request.runtime.settings)
     for conference in found:
         overview = await research.research_overview(db, clock, actor, conference.id, cipher)
         todo = sum(

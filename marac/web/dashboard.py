@@ -20,18 +20,21 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from marac.access.guards import Actor
 from marac.access.models import Role
 from marac.clock import Clock
+from marac.runtime import Runtime
 from marac.web.nav import CHAIRS, COORDINATORS, REFERRERS, REPRESENTATIVES
 from marac.web.shell import PageContext, render
 
 
 @dataclass(frozen=True)
 class PanelRequest:
-    """What a panel source gets: the request's transaction, clock, actor and current area."""
+    """What a panel source gets: the request's transaction, clock, actor and current area, and the
+    runtime (for its settings and keys: never the process-wide defaults)."""
 
     db: AsyncSession
     clock: Clock
     actor: Actor
     area_id: uuid.UUID
+    runtime: Runtime
 
 
 @dataclass(frozen=True)
@@ -116,10 +119,13 @@ async def shown_panels(request: PanelRequest, roles: frozenset[Role]) -> list[Sh
 
 class DashboardPage(Controller):
     @get("/", name="dashboard")
-    async def dashboard(self, page: PageContext, db: AsyncSession, clock: Clock, actor: Actor) -> Template:
+    async def dashboard(
+        self, page: PageContext, db: AsyncSession, clock: Clock, actor: Actor, runtime: Runtime
+    ) -> Template:
         panels: list[ShownPanel] = []
         if page.area is not None:
-            panels = await shown_panels(PanelRequest(db, clock, actor, page.area.id), page.roles)
+            request = PanelRequest(db, clock, actor, page.area.id, runtime)
+            panels = await shown_panels(request, page.roles)
         return render(page, "dashboard.html", panels=panels, role_names=_role_names(page.roles))
 
 

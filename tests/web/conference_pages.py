@@ -94,4 +94,4 @@ async def panel(runtime: Runtime, world: World, source: PanelSource, key: str) -
         user = await session.get(User, world.users[key].id)
         assert user is not None
         actor = actor_for(user)
-        return await source(PanelRequest(session, runtime.clock, actor, world.area.id))
+        return await source(PanelRequest(session, runtime.clock, actor, world.area.id, runtime))

@@ -2,11 +2,19 @@
 
 from __future__ import annotations
 
+import dataclasses
+from collections.abc import AsyncIterator
+
+import pytest
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
 
 from marac.agenda.models import ResearchState
+from marac.app import create_app
+from marac.clock import FixedClock
+from marac.db import create_engine
 from marac.runtime import Runtime
+from marac.settings import get_settings
 from tests.documents.pack_builders import build_pack_world, note_research
 from tests.web.agenda_builders import audited, case_order, sign_in_as
 
@@ -66,3 +74,34 @@ async def test_dashboard_panels_for_coordinator_representative_and_chair(
     review = panel((await client.get("/")).text, "agenda-review")
     assert "8 December 2026: 4 cases listed (published, version 1)" in review
     assert 'href="/agenda/review"' in review
+
+
+@pytest.fixture
+async def own_keys(db_url: str, clock: FixedClock) -> AsyncIterator[Runtime]:
+    """A service configured with data keys of its own, unlike the process-wide default settings."""
+    settings = get_settings()
+    security = dataclasses.replace(settings.security, data_keys=("a-data-key-only-this-service-holds",))
+    engine = create_engine(db_url)
+    yield Runtime.build(dataclasses.replace(settings, security=security), engine=engine, clock=clock)
+    await engine.dispose()
+
+
+async def test_dashboard_panels_read_research_notes_with_the_service_own_keys(
+    own_keys: Runtime, db_url: str
+) -> None:
+    world = await build_pack_world(own_keys)
+    await note_research(own_keys, world, "C", "police", ResearchState.INFORMATION_HELD, "Known since 2025")
+    engine = create_engine(db_url)
+    app = create_app(Runtime.build(own_keys.settings, engine=engine, clock=own_keys.clock))
+    try:
+        async with AsyncTestClient(app=app) as client:
+            await sign_in_as(client, world, "coordinator")
+            response = await client.get("/")
+            assert response.status_code == 200
+            assert "11 research responses missing for 8 December 2026" in panel(
+                response.text, "research-missing"
+            )
+            await sign_in_as(client, world, "police.rep")
+            assert "3 cases to research" in panel((await client.get("/")).text, "cases-to-research")
+    finally:
+        await engine.dispose()
