@@ -62,7 +62,7 @@ def relevance_out(mark: packs_relevance.RelevanceMark) -> schemas.PackRelevance:
     )
 
 
-def file_response(document: packs_downloads.DocumentFile) -> Response[bytes]:
+def file_response(document: packs_downloads.Downloadable) -> Response[bytes]:
     """A download: the file name says what it is (date, agency, reference), never who it is about."""
     return Response(
         document.content,

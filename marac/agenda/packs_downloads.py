@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import uuid
 from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, Protocol
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -33,6 +33,19 @@ PDF_MEDIA_TYPE = "application/pdf"
 PackFormat = Literal["docx", "pdf"]
 # Coordinators and chairs hand out and check the papers of a meeting.
 _DISTRIBUTORS = (Role.COORDINATOR, Role.CHAIR)
+
+
+class Downloadable(Protocol):
+    """Anything offered as a file download: a pack, the agenda, the minutes, the action log."""
+
+    @property
+    def filename(self) -> str: ...
+
+    @property
+    def content(self) -> bytes: ...
+
+    @property
+    def media_type(self) -> str: ...
 
 
 @dataclass(frozen=True)

@@ -27,6 +27,7 @@ from marac.access.guards import Actor
 from marac.agenda import agenda_document, meeting_documents, packs_distribution, packs_downloads
 from marac.agenda.documents_models import BriefingPack
 from marac.agenda.models import Conference
+from marac.agenda.packs_controllers import file_response
 from marac.agenda.pdf import pdf_available
 from marac.cases.people import Protector
 from marac.clock import Clock
@@ -73,18 +74,6 @@ class PackLine:
 class ConferencePacks:
     conference: ConferenceHead
     packs: tuple[PackLine, ...]
-
-
-def file_response(filename: str, content: bytes, media_type: str) -> Response[bytes]:
-    return Response(
-        content,
-        media_type=media_type,
-        headers={
-            "Content-Disposition": f'attachment; filename="{filename}"',
-            "Cache-Control": "no-store",
-            "X-Content-Type-Options": "nosniff",
-        },
-    )
 
 
 def _protector(runtime: Runtime) -> Protector:
@@ -143,7 +132,7 @@ class PackPages(Controller):
         file_format: Annotated[Literal["docx", "pdf"], QueryParameter(name="format")] = "docx",
     ) -> Response[bytes]:
         document = await packs_downloads.download_pack(db, clock, actor, pack_id, file_format)
-        return file_response(document.filename, document.content, document.media_type)
+        return file_response(document)
 
 
 class ConferenceDocumentPages(Controller):
@@ -154,7 +143,7 @@ class ConferenceDocumentPages(Controller):
         self, db: AsyncSession, clock: Clock, actor: Actor, conference_id: uuid.UUID
     ) -> Response[bytes]:
         document = await agenda_document.agenda_document(db, clock, actor, conference_id)
-        return file_response(document.filename, document.content, document.media_type)
+        return file_response(document)
 
     @get("/documents/minutes", opt={"roles": COORDINATORS | CHAIRS})
     async def minutes(
@@ -169,7 +158,7 @@ class ConferenceDocumentPages(Controller):
         document = await meeting_documents.minutes_document(
             db, clock, actor, _protector(runtime), conference_id, file_format
         )
-        return file_response(document.filename, document.content, document.media_type)
+        return file_response(document)
 
     @get("/documents/action-log", opt={"roles": COORDINATORS | CHAIRS})
     async def action_log(
@@ -184,7 +173,7 @@ class ConferenceDocumentPages(Controller):
         document = await meeting_documents.action_log_document(
             db, clock, actor, _protector(runtime), conference_id, file_format
         )
-        return file_response(document.filename, document.content, document.media_type)
+        return file_response(document)
 
     @post("/packs/issue", opt={"roles": COORDINATORS})
     async def issue(
