@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from marac.cases.people import Protector
 from marac.clock import Clock, SystemClock
 from marac.db import create_engine, session_factory
 from marac.settings import Settings, get_settings
@@ -34,6 +35,11 @@ class Runtime:
         settings = settings or get_settings()
         engine = engine or create_engine(settings.database.url, echo=settings.database.echo)
         return cls(settings, engine, session_factory(engine), clock or SystemClock())
+
+    @property
+    def protector(self) -> Protector:
+        """Encrypts and indexes identifying fields with this service's keys (built once per key set)."""
+        return Protector.from_settings(self.settings.security)
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[AsyncSession]:

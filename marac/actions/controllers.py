@@ -16,13 +16,8 @@ from marac.access.guards import Actor
 from marac.actions import schemas, services, views
 from marac.actions.dashboard import action_dashboard
 from marac.actions.models import ActionStatus
-from marac.cases.people import Protector
 from marac.clock import Clock
 from marac.runtime import Runtime
-
-
-def _protector(runtime: Runtime) -> Protector:
-    return Protector.from_settings(runtime.settings.security)
 
 
 class ActionController(Controller):
@@ -44,7 +39,7 @@ class ActionController(Controller):
         data: schemas.ActionCreate,
     ) -> schemas.Action:
         """Agree an action at a conference (chair or coordinator); reminders are planned at once."""
-        protector = _protector(runtime)
+        protector = runtime.protector
         action = await services.create_action(db, clock, actor, protector, conference_id, data)
         return await views.action_view(db, protector, action, clock.now())
 
@@ -70,7 +65,7 @@ class ActionController(Controller):
             db,
             clock,
             actor,
-            _protector(runtime),
+            runtime.protector,
             area_id,
             case_id=case_id,
             conference_id=conference_id,
@@ -98,7 +93,7 @@ class ActionController(Controller):
         self, db: AsyncSession, clock: Clock, actor: Actor, runtime: Runtime, action_id: uuid.UUID
     ) -> schemas.ActionDetail:
         """An action with its status reports, owners over time and reminders."""
-        return await views.get_action(db, clock, actor, _protector(runtime), action_id)
+        return await views.get_action(db, clock, actor, runtime.protector, action_id)
 
     @patch("/actions/{action_id:uuid}", operation_id="updateAction")
     async def update(
@@ -111,7 +106,7 @@ class ActionController(Controller):
         data: schemas.ActionUpdate,
     ) -> schemas.Action:
         """Change the wording or the deadline (chair or coordinator)."""
-        protector = _protector(runtime)
+        protector = runtime.protector
         action = await services.update_action(db, clock, actor, protector, action_id, data)
         return await views.action_view(db, protector, action, clock.now())
 
@@ -130,7 +125,7 @@ class ActionController(Controller):
         data: schemas.StatusReportCreate,
     ) -> schemas.Action:
         """A dated status report; completed, not possible or not done closes the action."""
-        protector = _protector(runtime)
+        protector = runtime.protector
         action = await services.report_status(db, clock, actor, protector, action_id, data)
         return await views.action_view(db, protector, action, clock.now())
 
@@ -146,7 +141,7 @@ class ActionController(Controller):
     ) -> schemas.Action:
         """Hand the action to another agency or person; later reminders go to the new owner."""
         action = await services.reassign_action(db, clock, actor, action_id, data)
-        return await views.action_view(db, _protector(runtime), action, clock.now())
+        return await views.action_view(db, runtime.protector, action, clock.now())
 
     @post("/actions/{action_id:uuid}/cancel", operation_id="cancelAction", status_code=HTTP_200_OK)
     async def cancel(
@@ -159,7 +154,7 @@ class ActionController(Controller):
         data: schemas.ActionCancel,
     ) -> schemas.Action:
         """Cancel an action no longer wanted (chair or coordinator); its reminders stop."""
-        protector = _protector(runtime)
+        protector = runtime.protector
         action = await services.cancel_action(db, clock, actor, protector, action_id, data)
         return await views.action_view(db, protector, action, clock.now())
 

@@ -21,7 +21,6 @@ from marac.actions.models import Action
 from marac.actions.reminders import ReminderPolicy
 from marac.actions.views import local_today
 from marac.agenda.models import AgendaItem, Conference, ConferenceStatus
-from marac.cases.people import Protector
 from marac.demo import DemoContext
 from marac.errors import MaracError
 from marac.notify.models import Notification
@@ -88,7 +87,7 @@ async def _cases(ctx: DemoContext, conference: Conference) -> list[uuid.UUID]:
 
 async def _agree(ctx: DemoContext, conference: Conference, cases: list[uuid.UUID]) -> list[Action]:
     coordinator = await _actor(ctx, "coordinator")
-    protector = Protector.from_settings(ctx.runtime.settings.security)
+    protector = ctx.runtime.protector
     excluded = {(case_id, user_id) for case_id, user_id in ctx.shared.get("excluded", [])}  # type: ignore[attr-defined]
     today = local_today(ctx.area.timezone, ctx.clock.now())
     agreed = []
@@ -119,7 +118,7 @@ async def _agree(ctx: DemoContext, conference: Conference, cases: list[uuid.UUID
 
 async def _report(ctx: DemoContext, who: str, action: Action, status: str, note: str, on: date) -> None:
     actor = await _actor(ctx, who)
-    protector = Protector.from_settings(ctx.runtime.settings.security)
+    protector = ctx.runtime.protector
     async with ctx.runtime.transaction() as session:
         current = await session.get(Action, action.id)
         assert current is not None

@@ -18,13 +18,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from marac.access.guards import Actor
 from marac.agenda import meeting_documents, packs_distribution, packs_downloads, packs_relevance
 from marac.agenda import packs_schemas as schemas
-from marac.cases.people import Protector
 from marac.clock import Clock
 from marac.runtime import Runtime
-
-
-def _protector(runtime: Runtime) -> Protector:
-    return Protector.from_settings(runtime.settings.security)
 
 
 def pack_out(summary: packs_downloads.PackSummary) -> schemas.BriefingPack:
@@ -92,7 +87,7 @@ class ConferencePackController(Controller):
     ) -> schemas.PackIssue:
         """Issue (or bring up to date) the packs now, before their pack moment (coordinators)."""
         run = await packs_distribution.issue_packs_now(
-            db, clock, actor, runtime.settings, _protector(runtime), conference_id
+            db, clock, actor, runtime.settings, runtime.protector, conference_id
         )
         return schemas.PackIssue(
             conference_id=run.conference_id,
@@ -124,7 +119,7 @@ class ConferencePackController(Controller):
     ) -> Response[bytes]:
         """The minutes of a held meeting (coordinators and chairs)."""
         document = await meeting_documents.minutes_document(
-            db, clock, actor, _protector(runtime), conference_id, file_format
+            db, clock, actor, runtime.protector, conference_id, file_format
         )
         return file_response(document)
 
@@ -140,7 +135,7 @@ class ConferencePackController(Controller):
     ) -> Response[bytes]:
         """The actions agreed at the conference, as Word, Excel or PDF (coordinators and chairs)."""
         document = await meeting_documents.action_log_document(
-            db, clock, actor, _protector(runtime), conference_id, file_format
+            db, clock, actor, runtime.protector, conference_id, file_format
         )
         return file_response(document)
 

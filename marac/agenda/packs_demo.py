@@ -27,7 +27,6 @@ from marac.agenda.meeting_documents import action_log_document, minutes_document
 from marac.agenda.models import Conference, ConferenceStatus
 from marac.agenda.packs import pack_filename
 from marac.agenda.packs_jobs import issue_briefing_packs
-from marac.cases.people import Protector
 from marac.demo import DemoContext
 from marac.scheduler import run_all_once
 
@@ -98,7 +97,7 @@ async def play(ctx: DemoContext) -> None:
     docs = ctx.out_dir / "docs"
     docs.mkdir(parents=True, exist_ok=True)
     coordinator = await _coordinator(ctx)
-    protector = Protector.from_settings(ctx.runtime.settings.security)
+    protector = ctx.runtime.protector
     conference = await _with_packs(ctx)
     if conference is None:
         ctx.notes.append("packs: no published agenda to brief, so no briefing packs were issued")

@@ -15,7 +15,6 @@ from marac.agenda.packs_distribution import (
     issue_due_packs,
     withdraw_cancelled,
 )
-from marac.cases.people import Protector
 from marac.runtime import Runtime
 from marac.scheduler import PeriodicJob
 
@@ -31,7 +30,7 @@ async def issue_briefing_packs(runtime: Runtime) -> list[PackRun]:
     if withdrawn:
         log.info("withdrew %d briefing packs of cancelled conferences", withdrawn)
     runs = []
-    protector = Protector.from_settings(runtime.settings.security)
+    protector = runtime.protector
     for conference_id in due:
         try:
             async with runtime.transaction() as session:

@@ -16,13 +16,8 @@ from marac.access.guards import Actor
 from marac.cases import intake, referrals, schemas, services, suggestions, views
 from marac.cases.instruments import get_instrument
 from marac.cases.models import ExcludedRecipient, MatchStatus, ReferralStatus
-from marac.cases.people import Protector
 from marac.clock import Clock
 from marac.runtime import Runtime
-
-
-def _protector(runtime: Runtime) -> Protector:
-    return Protector.from_settings(runtime.settings.security)
 
 
 def _excluded_out(entry: ExcludedRecipient) -> schemas.ExcludedRecipient:
@@ -67,7 +62,7 @@ class ReferralController(Controller):
         data: schemas.ReferralCreate,
     ) -> schemas.Referral:
         """Refer a case; eligibility is decided on submission and explained in ``reasons``."""
-        protector = _protector(runtime)
+        protector = runtime.protector
         referral = await intake.submit_referral(db, clock, actor, protector, area_id, data)
         return await referrals.referral_view(db, actor, protector, referral)
 
@@ -90,7 +85,7 @@ class ReferralController(Controller):
     async def get_referral(
         self, db: AsyncSession, clock: Clock, actor: Actor, runtime: Runtime, referral_id: uuid.UUID
     ) -> schemas.Referral:
-        return await referrals.get_referral(db, clock, actor, _protector(runtime), referral_id)
+        return await referrals.get_referral(db, clock, actor, runtime.protector, referral_id)
 
     @post("/referrals/{referral_id:uuid}/accept", operation_id="acceptReferral", status_code=HTTP_200_OK)
     async def accept(
@@ -103,7 +98,7 @@ class ReferralController(Controller):
         data: schemas.ReferralDecision,
     ) -> schemas.Referral:
         referral = await referrals.accept_referral(db, clock, actor, referral_id, data.version)
-        return await referrals.referral_view(db, actor, _protector(runtime), referral)
+        return await referrals.referral_view(db, actor, runtime.protector, referral)
 
     @post("/referrals/{referral_id:uuid}/return", operation_id="returnReferral", status_code=HTTP_200_OK)
     async def return_(
@@ -116,7 +111,7 @@ class ReferralController(Controller):
         data: schemas.ReferralReturn,
     ) -> schemas.Referral:
         referral = await referrals.return_referral(db, clock, actor, referral_id, data.version, data.reason)
-        return await referrals.referral_view(db, actor, _protector(runtime), referral)
+        return await referrals.referral_view(db, actor, runtime.protector, referral)
 
     @post("/referrals/{referral_id:uuid}/withdraw", operation_id="withdrawReferral", status_code=HTTP_200_OK)
     async def withdraw(
@@ -129,7 +124,7 @@ class ReferralController(Controller):
         data: schemas.ReferralWithdraw,
     ) -> schemas.Referral:
         referral = await referrals.withdraw_referral(db, clock, actor, referral_id, data.version, data.reason)
-        return await referrals.referral_view(db, actor, _protector(runtime), referral)
+        return await referrals.referral_view(db, actor, runtime.protector, referral)
 
     @post("/referrals/{referral_id:uuid}/heard", operation_id="recordHearing", status_code=HTTP_200_OK)
     async def heard(
@@ -143,7 +138,7 @@ class ReferralController(Controller):
     ) -> schemas.Referral:
         """Record that the case was heard (conferences do this; also for entering earlier hearings)."""
         referral = await referrals.record_hearing(db, clock, actor, referral_id, data.version, data.heard_on)
-        return await referrals.referral_view(db, actor, _protector(runtime), referral)
+        return await referrals.referral_view(db, actor, runtime.protector, referral)
 
 
 class CaseController(Controller):
@@ -161,7 +156,7 @@ class CaseController(Controller):
         self, db: AsyncSession, clock: Clock, actor: Actor, runtime: Runtime, case_id: uuid.UUID
     ) -> schemas.Case:
         """The case with names, birth dates and addresses, for those with a need to know (audited)."""
-        return await services.get_case(db, clock, actor, _protector(runtime), case_id)
+        return await services.get_case(db, clock, actor, runtime.protector, case_id)
 
     @get("/cases/{case_id:uuid}/excluded-recipients", operation_id="listExcludedRecipients")
     async def list_excluded(
@@ -214,7 +209,7 @@ class MatchSuggestionController(Controller):
         self, db: AsyncSession, clock: Clock, actor: Actor, runtime: Runtime, suggestion_id: uuid.UUID
     ) -> schemas.MatchSuggestion:
         """Same person: the referral's case is merged into the suggested case and assessed again."""
-        await suggestions.confirm_match(db, clock, actor, _protector(runtime), suggestion_id)
+        await suggestions.confirm_match(db, clock, actor, runtime.protector, suggestion_id)
         return await suggestions.suggestion_view(db, suggestion_id)
 
     @post(

@@ -180,7 +180,7 @@ def _body(
 async def play(ctx: DemoContext) -> None:
     """Submit and decide the demo referrals; hand their ids on in ``ctx.shared["referrals"]``."""
     rng = random.Random(20261123)
-    protector = Protector.from_settings(ctx.runtime.settings.security)
+    protector = ctx.runtime.protector
     coordinator = actor_for(ctx.users["coordinator"])
     referrers = {key: actor_for(ctx.users[local]) for key, local in AGENCY_USERS.items()}
     start = ctx.clock.now()
@@ -257,7 +257,7 @@ async def _exclude_a_relative(ctx: DemoContext, coordinator: Actor, created: lis
             session,
             ctx.clock,
             coordinator,
-            Protector.from_settings(ctx.runtime.settings.security),
+            ctx.runtime.protector,
             created[6],
         )
         await services.exclude_user(

@@ -19,7 +19,6 @@ from marac.actions import schemas, services
 from marac.actions.dashboard import escalated_action_ids
 from marac.actions.models import ActionStatus
 from marac.actions.views import list_actions, local_today
-from marac.cases.people import Protector
 from marac.clock import Clock
 from marac.runtime import Runtime
 from marac.web.actions_agency import AgencyActionPages
@@ -33,7 +32,6 @@ from marac.web.actions_shared import (
     action_rows,
     changed_elsewhere,
     owner_options,
-    protector_of,
 )
 from marac.web.dashboard import PanelContent, PanelRequest, PanelRow
 from marac.web.forms import FormInput, FormState, keep_form
@@ -77,7 +75,7 @@ class ActionPages(Controller):
             db,
             clock,
             actor,
-            protector_of(runtime),
+            runtime.protector,
             page.area_id,
             agency_id=chosen_agency,
             status=chosen_status,
@@ -133,7 +131,7 @@ class ActionPages(Controller):
         if data.description == shown.action.description:
             data = schemas.ActionUpdate(version=data.version, deadline=data.deadline)
         with changed_elsewhere("this action"):
-            await services.update_action(db, clock, actor, protector_of(runtime), action_id, data)
+            await services.update_action(db, clock, actor, runtime.protector, action_id, data)
         return redirect(runtime, f"/actions/{action_id}", flash=f"Action {shown.action.reference} saved.")
 
     @post("/{action_id:uuid}/reassign", opt={"roles": OVERSEERS})
@@ -177,7 +175,7 @@ class ActionPages(Controller):
         )
         data = submitted.parse(schemas.StatusReportCreate, hints=HINTS)
         with changed_elsewhere("this action"):
-            await services.report_status(db, clock, actor, protector_of(runtime), action_id, data)
+            await services.report_status(db, clock, actor, runtime.protector, action_id, data)
         return redirect(
             runtime, f"/actions/{action_id}", flash=f"Status of {shown.action.reference} recorded."
         )
@@ -250,7 +248,7 @@ async def overdue_panel(request: PanelRequest) -> PanelContent:
 async def _panel_actions(
     request: PanelRequest, *, status: ActionStatus | None = None, overdue: bool = False
 ) -> list[schemas.Action]:
-    protector = Protector.from_settings(request.runtime.settings.security)
+    protector = request.runtime.protector
     return await list_actions(
         request.db, request.clock, request.actor, protector, request.area_id, status=status, overdue=overdue
     )

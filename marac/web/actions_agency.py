@@ -27,7 +27,6 @@ from marac.web.actions_shared import (
     ActionRow,
     action_rows,
     changed_elsewhere,
-    protector_of,
 )
 from marac.web.forms import FormInput, FormState, keep_form
 from marac.web.nav import REPRESENTATIVES
@@ -45,7 +44,7 @@ async def _open_actions(
     db: AsyncSession, clock: Clock, actor: Actor, runtime: Runtime, area_id: uuid.UUID
 ) -> list[ActionRow]:
     found = await list_actions(
-        db, clock, actor, protector_of(runtime), area_id, status=ActionStatus.OPEN, limit=MAX_PAGE
+        db, clock, actor, runtime.protector, area_id, status=ActionStatus.OPEN, limit=MAX_PAGE
     )
     return await action_rows(db, found)
 
@@ -84,7 +83,7 @@ class AgencyActionPages(Controller):
             failed = {**_without_failed(context), "failed": str(action_id)}
             keep_form(request, page, PAGE, submitted, form_name="failed_form", **failed)
         data = submitted.parse(schemas.StatusReportCreate, hints=HINTS)
-        protector = protector_of(runtime)
+        protector = runtime.protector
         with changed_elsewhere("this action"):
             saved = await services.report_status(db, clock, actor, protector, action_id, data)
         if action is None:  # beyond the longest list a page shows: refuse rather than write unseen

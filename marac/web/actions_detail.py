@@ -15,7 +15,7 @@ from marac.actions.reminders import DUE, ESCALATION, days_before, overdue_days
 from marac.actions.views import get_action, names_of
 from marac.clock import Clock
 from marac.runtime import Runtime
-from marac.web.actions_shared import STATUS_LABELS, ActionRow, action_rows, protector_of
+from marac.web.actions_shared import STATUS_LABELS, ActionRow, action_rows
 from marac.web.forms import FormState
 
 
@@ -97,7 +97,7 @@ async def action_page(
     db: AsyncSession, clock: Clock, actor: Actor, runtime: Runtime, area_id: uuid.UUID, action_id: uuid.UUID
 ) -> ActionPage:
     """The action and its history (the read is audited by the service)."""
-    detail = await get_action(db, clock, actor, protector_of(runtime), action_id)
+    detail = await get_action(db, clock, actor, runtime.protector, action_id)
     [row] = await action_rows(db, [detail.action])
     agencies = await agency_names(db, area_id)
     people = await names_of(

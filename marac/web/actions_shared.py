@@ -15,9 +15,7 @@ from marac.actions import schemas
 from marac.actions.models import ActionStatus
 from marac.actions.views import OwnerChoice, names_of, owner_choices
 from marac.agenda.models import Conference, ConferenceStatus
-from marac.cases.people import Protector
 from marac.errors import Conflict, StaleVersion
-from marac.runtime import Runtime
 from marac.web.nav import CHAIRS, COORDINATORS
 
 OVERSEERS = COORDINATORS | CHAIRS
@@ -45,10 +43,6 @@ HINTS = {
 }
 # Without a later conference in the series, an action is due this long after the meeting.
 DEFAULT_DEADLINE_AFTER = timedelta(days=28)
-
-
-def protector_of(runtime: Runtime) -> Protector:
-    return Protector.from_settings(runtime.settings.security)
 
 
 @dataclass(frozen=True)

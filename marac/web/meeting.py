@@ -29,7 +29,7 @@ from marac.agenda.models import ConferenceStatus
 from marac.clock import Clock
 from marac.errors import Conflict, NotFound, StaleVersion
 from marac.runtime import Runtime
-from marac.web.actions_shared import HINTS, OVERSEERS, changed_elsewhere, protector_of
+from marac.web.actions_shared import HINTS, OVERSEERS, changed_elsewhere
 from marac.web.forms import FormInput, FormState, keep_form
 from marac.web.meeting_screen import (
     ATTENDANCE_CHOICES,
@@ -252,7 +252,7 @@ class MeetingPages(Controller):
             hints=MEETING_HINTS,
             extra={"case_id": case.case_id, "agenda_item_id": item_id},
         )
-        action = await create_action(db, clock, actor, protector_of(runtime), conference_id, data)
+        action = await create_action(db, clock, actor, runtime.protector, conference_id, data)
         if not request.htmx:
             return redirect(
                 runtime,

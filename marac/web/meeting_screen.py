@@ -28,7 +28,6 @@ from marac.web.actions_shared import (
     action_rows,
     default_deadline,
     owner_options,
-    protector_of,
 )
 from marac.web.forms import FormState
 
@@ -199,7 +198,7 @@ async def conference_actions(
 ) -> list[ActionRow]:
     """Actions agreed at this conference (for one case, if given), in the order they were agreed."""
     actions = await list_actions(
-        db, clock, actor, protector_of(runtime), area_id, conference_id=conference_id, case_id=case_id
+        db, clock, actor, runtime.protector, area_id, conference_id=conference_id, case_id=case_id
     )
     rows = await action_rows(db, actions)
     return sorted(rows, key=lambda row: row.reference)

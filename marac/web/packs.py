@@ -29,7 +29,6 @@ from marac.agenda.documents_models import BriefingPack
 from marac.agenda.models import Conference
 from marac.agenda.packs_controllers import file_response
 from marac.agenda.pdf import pdf_available
-from marac.cases.people import Protector
 from marac.clock import Clock
 from marac.runtime import Runtime
 from marac.web.agenda_views import ConferenceHead
@@ -74,10 +73,6 @@ class PackLine:
 class ConferencePacks:
     conference: ConferenceHead
     packs: tuple[PackLine, ...]
-
-
-def _protector(runtime: Runtime) -> Protector:
-    return Protector.from_settings(runtime.settings.security)
 
 
 async def conference_packs(db: AsyncSession, actor: Actor, conference_id: uuid.UUID) -> list[PackLine]:
@@ -156,7 +151,7 @@ class ConferenceDocumentPages(Controller):
         file_format: Annotated[Literal["docx", "pdf"], QueryParameter(name="format")] = "docx",
     ) -> Response[bytes]:
         document = await meeting_documents.minutes_document(
-            db, clock, actor, _protector(runtime), conference_id, file_format
+            db, clock, actor, runtime.protector, conference_id, file_format
         )
         return file_response(document)
 
@@ -171,7 +166,7 @@ class ConferenceDocumentPages(Controller):
         file_format: Annotated[Literal["docx", "xlsx", "pdf"], QueryParameter(name="format")] = "docx",
     ) -> Response[bytes]:
         document = await meeting_documents.action_log_document(
-            db, clock, actor, _protector(runtime), conference_id, file_format
+            db, clock, actor, runtime.protector, conference_id, file_format
         )
         return file_response(document)
 
@@ -180,7 +175,7 @@ class ConferenceDocumentPages(Controller):
         self, db: AsyncSession, clock: Clock, actor: Actor, runtime: Runtime, conference_id: uuid.UUID
     ) -> Redirect:
         run = await packs_distribution.issue_packs_now(
-            db, clock, actor, runtime.settings, _protector(runtime), conference_id
+            db, clock, actor, runtime.settings, runtime.protector, conference_id
         )
         notice = (
             f"Briefing packs for agenda version {run.agenda_version}: {run.issued} issued, "

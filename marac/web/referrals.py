@@ -22,7 +22,6 @@ from marac.access.guards import Actor
 from marac.access.models import Area
 from marac.cases import intake, referrals
 from marac.cases.models import ReferralStatus
-from marac.cases.people import Protector
 from marac.clock import Clock
 from marac.errors import InvalidInput, NotFound
 from marac.runtime import Runtime
@@ -49,10 +48,6 @@ from marac.web.referrals_status import CRITERION_LABELS, referral_rows
 from marac.web.shell import PageContext, redirect, render
 
 MINE_PER_PAGE = 25
-
-
-def protector_of(runtime: Runtime) -> Protector:
-    return Protector.from_settings(runtime.settings.security)
 
 
 async def area_settings(db: AsyncSession, area_id: uuid.UUID) -> AreaSettings:
@@ -155,7 +150,7 @@ class ReferrerPages(Controller):
             request, page, "referrals/form.html", submitted, **form_context(InstrumentForm.of(chosen), live)
         )
         data = referral_data(submitted, chosen, today)
-        referral = await intake.submit_referral(db, clock, actor, protector_of(runtime), page.area_id, data)
+        referral = await intake.submit_referral(db, clock, actor, runtime.protector, page.area_id, data)
         return redirect(
             runtime, f"/referrals/{referral.id}/submitted", flash=f"Referral {referral.reference} submitted."
         )
@@ -171,7 +166,7 @@ class ReferrerPages(Controller):
         referral_id: uuid.UUID,
     ) -> Template:
         """The confirmation: the reference to quote, and the criteria the referral met."""
-        referral = await referrals.get_referral(db, clock, actor, protector_of(runtime), referral_id)
+        referral = await referrals.get_referral(db, clock, actor, runtime.protector, referral_id)
         rows = await referral_rows(db, referral.area_id, [referral])
         return render(
             page,

@@ -20,7 +20,6 @@ from marac.access.guards import Actor
 from marac.cases import referrals, services, suggestions
 from marac.cases.instruments import get_instrument
 from marac.cases.models import MatchStatus, ReferralStatus
-from marac.cases.people import Protector
 from marac.clock import Clock
 from marac.errors import Conflict, InvalidInput, NotFound, StaleVersion
 from marac.runtime import Runtime
@@ -70,10 +69,6 @@ class MatchRow:
     victim_birth_date: date | None
 
 
-def _protector(runtime: Runtime) -> Protector:
-    return Protector.from_settings(runtime.settings.security)
-
-
 def _answers(instrument_id: str | None, version: str | None, answers: dict[str, Any]) -> list[AnswerRow]:
     if instrument_id is None:
         return []
@@ -91,7 +86,7 @@ async def detail_context(
     db: AsyncSession, clock: Clock, actor: Actor, runtime: Runtime, referral_id: uuid.UUID
 ) -> dict[str, Any]:
     """The referral, its case's people and its suggested matches, read through the audited services."""
-    protector = _protector(runtime)
+    protector = runtime.protector
     referral = await referrals.get_referral(db, clock, actor, protector, referral_id)
     case = await services.get_case(db, clock, actor, protector, referral.case_id)
     people = [PersonLine("Victim", f"{case.victim.forename} {case.victim.surname}", case.victim.birth_date)]
@@ -245,7 +240,7 @@ class CoordinatorReferralPages(Controller):
         """The same person: this referral joins the earlier case and is assessed again with its history."""
         back = f"/referrals/{referral_id}"
         try:
-            row = await suggestions.confirm_match(db, clock, actor, _protector(runtime), suggestion_id)
+            row = await suggestions.confirm_match(db, clock, actor, runtime.protector, suggestion_id)
         except Conflict as exc:
             return redirect(runtime, back, flash=exc.detail, warning=True)
         if row.referral_id != referral_id:
