@@ -22,7 +22,7 @@ from marac.agenda import conferences, schemas, series
 from marac.agenda.layout import OPEN_STATUSES
 from marac.agenda.models import Conference
 from marac.clock import Clock
-from marac.errors import Conflict, InvalidInput, PermissionDenied, StaleVersion
+from marac.errors import InvalidInput, PermissionDenied
 from marac.notify import services as answers
 from marac.notify.models import Invitation, InvitationMethod
 from marac.runtime import Runtime
@@ -43,10 +43,6 @@ from marac.web.forms import FormInput, FormState, keep_form
 from marac.web.nav import COORDINATORS
 from marac.web.shell import PageContext, redirect, render
 
-STALE = (
-    "This conference was changed by someone else while you were looking at it. "
-    "Nothing was saved: reload the page to see the change, then try again."
-)
 HINTS = {
     "local_date": "Enter a date, like 2027-01-12",
     "start_time": "Enter a time on the 24-hour clock, like 10:00",
@@ -191,10 +187,7 @@ class ConferencePages(Controller):
             **context,
         )
         data = submitted.parse(schemas.ConferenceMove, hints=HINTS)
-        try:
-            moved = await conferences.move_conference(db, clock, actor, conference_id, data)
-        except StaleVersion as exc:
-            raise Conflict(STALE) from exc
+        moved = await conferences.move_conference(db, clock, actor, conference_id, data)
         return redirect(
             runtime,
             f"/conferences/{conference_id}",
@@ -225,10 +218,7 @@ class ConferencePages(Controller):
             **context,
         )
         data = submitted.parse(schemas.ConferenceCancel, hints={"reason": "Give the reason"})
-        try:
-            await conferences.cancel_conference(db, clock, actor, conference_id, data)
-        except StaleVersion as exc:
-            raise Conflict(STALE) from exc
+        await conferences.cancel_conference(db, clock, actor, conference_id, data)
         return redirect(
             runtime,
             f"/conferences/{conference_id}",

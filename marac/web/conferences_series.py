@@ -16,7 +16,7 @@ from marac.access.guards import Actor
 from marac.access.models import Role
 from marac.agenda import schemas, series
 from marac.clock import Clock
-from marac.errors import Conflict, InvalidInput, StaleVersion
+from marac.errors import InvalidInput
 from marac.runtime import Runtime
 from marac.web.conferences_views import (
     HOLIDAY_POLICIES,
@@ -49,10 +49,6 @@ PEOPLE_PROBLEMS = {
     "agency_ids": "Choose agencies of this area",
     "chair_user_id": "The chair must be a member of this area",
 }
-STALE = (
-    "This series was changed by someone else while you were editing it. "
-    "Nothing was saved: reload the page to see the change, then try again."
-)
 NEW_DEFAULTS: dict[str, str | list[str]] = {
     "kind": "monthly_nth_weekday",
     "nth": "2",
@@ -153,11 +149,8 @@ class SeriesPages(Controller):
             request, page, "conferences/series_form.html", submitted, series=SeriesRow.of(detail), **context
         )
         data = submitted.parse(schemas.ConferenceSeriesUpdate, hints=HINTS)
-        try:
-            with plain_people_problems():
-                updated = await series.update_series(db, clock, actor, series_id, data)
-        except StaleVersion as exc:
-            raise Conflict(STALE) from exc
+        with plain_people_problems():
+            updated = await series.update_series(db, clock, actor, series_id, data)
         return redirect(runtime, "/conferences", flash=f"{updated.series.name} saved.")
 
     @post("/{series_id:uuid}/end")

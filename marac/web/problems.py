@@ -91,15 +91,24 @@ def _error_page(request: Request[Any, Any, Any], status: int, title: str, messag
     )
 
 
+# The API's stale-version detail names record types, ids and version numbers; a person needs to know what
+# happened and what to do.
+CHANGED_BY_SOMEONE_ELSE = (
+    "This was changed by someone else while you were looking at it. "
+    "Nothing was saved: reload the page to see the change, then try again."
+)
+
+
 def handle_page_error(request: Request[Any, Any, Any], exc: MaracError) -> Response[Any]:
     """A domain error: the form again with messages by field, or an error page with the message."""
     if isinstance(exc, NotAuthenticated):
         return to_login(request)
+    detail = CHANGED_BY_SOMEONE_ELSE if isinstance(exc, StaleVersion) else exc.detail
     kept = kept_form(request)
     if kept is None:
-        return _error_page(request, exc.status, exc.title, exc.detail)
+        return _error_page(request, exc.status, exc.title, detail)
     errors = {problem.field: problem.message for problem in exc.errors}
-    summary = "" if errors else exc.detail
+    summary = "" if errors else detail
     state = FormState(kept.values, errors, summary)
     headers = dict(PAGE_HEADERS)
     if _is_htmx(request):
@@ -131,7 +140,7 @@ def handle_page_http(request: Request[Any, Any, Any], exc: HTTPException) -> Res
 
 def handle_page_stale(request: Request[Any, Any, Any], exc: StaleDataError) -> Response[Any]:
     """Two people saved the same record at once; the second is told, nothing is overwritten."""
-    return handle_page_error(request, StaleVersion("record", "?", 0, 0))
+    return handle_page_error(request, StaleVersion("record", "", 0, 0))
 
 
 def handle_page_crash(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:

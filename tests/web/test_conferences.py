@@ -127,6 +127,7 @@ async def test_editing_a_series_moves_its_meetings_and_a_stale_form_is_refused(
     )
     assert stale.status_code == 409
     assert "changed by someone else" in stale.text
+    assert "is at version" not in stale.text  # the plain message, not the API's record ids and versions
     stored = await stored_series(runtime, "North Shire MARAC")
     assert stored is not None
     assert stored.location == "Town Hall, Room 2"
@@ -202,6 +203,7 @@ async def test_a_coordinator_moves_a_conference_and_bad_or_stale_moves_are_refus
     assert "When Tue 15 Dec 2026, 14:00-17:00" in text_of(detail.text)
     assert stale.status_code == 409
     assert "changed by someone else" in stale.text
+    assert "is at version" not in stale.text  # the plain message, not the API's record ids and versions
     stored = await stored_conference(runtime, meetings.first)
     assert (stored.local_date.isoformat(), stored.rescheduled, stored.sequence) == ("2026-12-15", True, 1)
 
