@@ -80,10 +80,35 @@ def _ensure_published(actor: Actor, conference: Conference) -> None:
         raise Conflict("The agenda of this conference has not been published yet")
 
 
-async def research_overview(
-    session: AsyncSession, clock: Clock, actor: Actor, conference_id: uuid.UUID, cipher: FieldCipher
-) -> ResearchOverview:
-    """Every listed case against every attending agency, and how far each agency has got."""
+@dataclass(frozen=True)
+class ResearchProgress:
+    """How far each attending agency has got, in counts only: no case, no note."""
+
+    cases: int
+    progress: tuple[AgencyProgress, ...]
+
+
+@dataclass(frozen=True)
+class _Grid:
+    conference: Conference
+    items: list[AgendaItem]
+    agencies: list[uuid.UUID]  # attending, by name
+    names: dict[uuid.UUID, str]
+    recorded: dict[tuple[uuid.UUID, uuid.UUID], ResearchStatus]
+
+    def progress(self) -> tuple[AgencyProgress, ...]:
+        responded: dict[uuid.UUID, int] = defaultdict(int)
+        for (_, agency_id), row in self.recorded.items():
+            if row.status != ResearchState.NOT_STARTED:
+                responded[agency_id] += 1
+        return tuple(
+            AgencyProgress(a, self.names.get(a, ""), responded[a], len(self.items) - responded[a])
+            for a in self.agencies
+        )
+
+
+async def _grid(session: AsyncSession, actor: Actor, conference_id: uuid.UUID) -> _Grid:
+    """The published agenda's cases this person may see, the attending agencies, and what each recorded."""
     conference = await get_conference(session, actor, conference_id)
     await ensure_may_see_agenda(session, actor, conference)
     _ensure_published(actor, conference)
@@ -101,28 +126,43 @@ async def research_overview(
     rows = await session.execute(select(Agency.id, Agency.name).where(Agency.id.in_(agency_ids)))
     names = {row[0]: row[1] for row in rows}
     agencies = sorted(agency_ids, key=lambda a: names.get(a, ""))
-    facts = await listing_facts(session, (item.referral_id for item in items))
-    recorded: dict[tuple[uuid.UUID, uuid.UUID], ResearchStatus] = {
+    recorded = {
         (row.agenda_item_id, row.agency_id): row
         for row in await session.scalars(
-            select(ResearchStatus).where(ResearchStatus.agenda_item_id.in_([item.id for item in items]))
+            select(ResearchStatus).where(
+                ResearchStatus.agenda_item_id.in_([item.id for item in items]),
+                ResearchStatus.agency_id.in_(agencies),
+            )
         )
     }
-    responded: dict[uuid.UUID, int] = defaultdict(int)
+    return _Grid(conference, items, agencies, names, recorded)
+
+
+async def research_progress(
+    session: AsyncSession, actor: Actor, conference_id: uuid.UUID
+) -> ResearchProgress:
+    """Counts for dashboards: nothing about any case is read or decrypted, so nothing is audited."""
+    grid = await _grid(session, actor, conference_id)
+    return ResearchProgress(len(grid.items), grid.progress())
+
+
+async def research_overview(
+    session: AsyncSession, clock: Clock, actor: Actor, conference_id: uuid.UUID, cipher: FieldCipher
+) -> ResearchOverview:
+    """Every listed case against every attending agency, and how far each agency has got."""
+    grid = await _grid(session, actor, conference_id)
+    facts = await listing_facts(session, (item.referral_id for item in grid.items))
     lines = []
-    for item in items:
+    for item in grid.items:
         cells = []
-        for agency_id in agencies:
-            row = recorded.get((item.id, agency_id))
-            status = row.status if row else ResearchState.NOT_STARTED
-            if status != ResearchState.NOT_STARTED:
-                responded[agency_id] += 1
+        for agency_id in grid.agencies:
+            row = grid.recorded.get((item.id, agency_id))
             note = cipher.decrypt(row.note_enc, context=NOTE_CONTEXT) if row and row.note_enc else None
             cells.append(
                 ResearchCell(
                     agency_id,
-                    names.get(agency_id, ""),
-                    status,
+                    grid.names.get(agency_id, ""),
+                    row.status if row else ResearchState.NOT_STARTED,
                     note,
                     row.updated_at if row else None,
                     row.version if row else 0,
@@ -131,20 +171,17 @@ async def research_overview(
         lines.append(
             ResearchLine(item.id, facts[item.referral_id].case_reference, item.section, tuple(cells))
         )
-    progress = tuple(
-        AgencyProgress(a, names.get(a, ""), responded[a], len(items) - responded[a]) for a in agencies
-    )
     await audit.record(
         session,
         actor,
         clock,
         "research.view",
         "conference",
-        conference.id,
-        area_id=conference.area_id,
-        detail={"items": len(items)},
+        grid.conference.id,
+        area_id=grid.conference.area_id,
+        detail={"items": len(grid.items)},
     )
-    return ResearchOverview(conference, tuple(lines), progress)
+    return ResearchOverview(grid.conference, tuple(lines), grid.progress())
 
 
 async def record_research(

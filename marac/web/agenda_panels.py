@@ -1,14 +1,13 @@
 """Dashboard panels about agendas and research: what is missing, what is mine to do, what to review.
 
-Research counts come from :func:`marac.agenda.research.research_overview`, the same service the pages
-use, so a panel and its page never disagree.
+Research counts come from :func:`marac.agenda.research.research_progress`, which shares its reading with
+the pages' overview, so a panel and its page never disagree; counts show no case, so they are not audited.
 """
 
 from __future__ import annotations
 
 from marac.agenda import conferences, research
-from marac.agenda.models import ResearchState
-from marac.web.agenda_views import ConferenceHead, cipher_for, next_open_conference, upcoming_conferences
+from marac.web.agenda_views import ConferenceHead, next_open_conference, upcoming_conferences
 from marac.web.dashboard import PanelContent, PanelRequest, PanelRow
 
 
@@ -19,9 +18,7 @@ async def research_panel(request: PanelRequest) -> PanelContent:
     if conference is None:
         return PanelContent(headline="No published agenda to research yet.")
     head = ConferenceHead.of(conference)
-    overview = await research.research_overview(
-        db, clock, actor, conference.id, cipher_for(request.runtime.settings)
-    )
+    overview = await research.research_progress(db, actor, conference.id)
     missing = sum(p.outstanding for p in overview.progress)
     href = f"/conferences/{conference.id}/agenda#research"
     if not missing:
@@ -30,7 +27,7 @@ async def research_panel(request: PanelRequest) -> PanelContent:
             more_label="Open the agenda",
             more_href=href,
         )
-    cases = len(overview.lines)
+    cases = overview.cases
     rows = [
         PanelRow(p.agency, href, f"{p.outstanding} of {cases} cases not started")
         for p in overview.progress
@@ -53,21 +50,15 @@ async def to_research_panel(request: PanelRequest) -> PanelContent:
     found = await upcoming_conferences(db, clock, actor, request.area_id, published_only=True)
     rows = []
     total = 0
-    cipher = cipher_for(request.runtime.settings)
     for conference in found:
-        overview = await research.research_overview(db, clock, actor, conference.id, cipher)
-        todo = sum(
-            1
-            for line in overview.lines
-            for cell in line.cells
-            if cell.agency_id == actor.agency_id and cell.status == ResearchState.NOT_STARTED
-        )
+        overview = await research.research_progress(db, actor, conference.id)
+        todo = sum(p.outstanding for p in overview.progress if p.agency_id == actor.agency_id)
         total += todo
         rows.append(
             PanelRow(
                 ConferenceHead.of(conference).day,
                 f"/cases#conference-{conference.id}",
-                f"{todo} of {len(overview.lines)} cases not started",
+                f"{todo} of {overview.cases} cases not started",
             )
         )
     if not rows:

@@ -59,6 +59,7 @@ async def test_dashboard_panels_for_coordinator_representative_and_chair(
     await note_research(runtime, world, "C", "police", ResearchState.NOTHING_HELD, None)
 
     await sign_in_as(client, world, "coordinator")
+    views = len(await audited(runtime, "research.view"))
     missing = panel((await client.get("/")).text, "research-missing")
     assert "11 research responses missing for 8 December 2026" in missing
     assert "4 of 4 cases not started" in missing  # housing, children's services
@@ -74,6 +75,8 @@ async def test_dashboard_panels_for_coordinator_representative_and_chair(
     review = panel((await client.get("/")).text, "agenda-review")
     assert "8 December 2026: 4 cases listed (published, version 1)" in review
     assert 'href="/agenda/review"' in review
+    # Counts show no case and no note: the dashboards read them without a case-data view to audit.
+    assert len(await audited(runtime, "research.view")) == views
 
 
 @pytest.fixture
