@@ -120,7 +120,9 @@ class ActionReminder(UUIDPrimaryKey, Base):
         UniqueConstraint("action_id", "kind", "deadline_version"),
         Index(
             "ix_action_reminder_due",
+            # The sweep's order: it reads due rows by (scheduled_at, id) and continues after the last.
             "scheduled_at",
+            "id",
             sqlite_where=text("sent_at IS NULL AND cancelled_at IS NULL"),
             postgresql_where=text("sent_at IS NULL AND cancelled_at IS NULL"),
         ),
