@@ -31,6 +31,7 @@ from email.mime.multipart import MIMEMultipart
 from email.mime.text import MIMEText
 from email.policy import compat32
 from email.utils import format_datetime, formataddr, parseaddr
+from functools import lru_cache
 
 from marac.clock import ensure_utc
 
@@ -44,10 +45,16 @@ def make_message_id(idempotency_key: str, domain: str) -> str:
     Re-sending an outbox row therefore produces the same Message-ID, which lets the file transport
     overwrite rather than duplicate and lets mail clients recognise a repeat.
     """
+    digest = hashlib.sha256(idempotency_key.encode()).hexdigest()[:40]
+    return f"<{digest}@{_checked_domain(domain)}>"
+
+
+@lru_cache(maxsize=16)
+def _checked_domain(domain: str) -> str:
+    # Checked once per domain, not once per message: a sweep makes thousands with the same one.
     if not domain or any(c in domain for c in "<>@ \r\n"):
         raise ValueError(f"{domain!r} is not a domain")
-    digest = hashlib.sha256(idempotency_key.encode()).hexdigest()[:40]
-    return f"<{digest}@{domain}>"
+    return domain
 
 
 def marked_subject(subject: str, marking: str) -> str:
