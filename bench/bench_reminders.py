@@ -29,6 +29,7 @@ import sys
 import tempfile
 import time
 import uuid
+from collections import Counter
 from collections.abc import Iterator, Sequence
 from datetime import UTC, date, datetime, timedelta
 from datetime import time as wall
@@ -41,7 +42,7 @@ os.environ.setdefault("MARAC_INDEX_KEY", "bench")
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import asyncpg
-from sqlalchemy import func, insert, make_url, select, text, update
+from sqlalchemy import event, func, insert, make_url, select, text, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 import marac.models  # noqa: F401  (every table)
@@ -298,6 +299,36 @@ async def make_due_again(engine: AsyncEngine) -> None:
         )
 
 
+class StatementClock:
+    """Seconds spent in database statements, by table and verb, to show where a sweep's time goes:
+    the rest of its wall-clock time is Python work and commits."""
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        self.seconds: Counter[str] = Counter()
+        self._began: list[float] = []
+        self._target = engine.sync_engine
+        event.listen(self._target, "before_cursor_execute", self._before)
+        event.listen(self._target, "after_cursor_execute", self._after)
+
+    def stop(self) -> None:
+        event.remove(self._target, "before_cursor_execute", self._before)
+        event.remove(self._target, "after_cursor_execute", self._after)
+
+    def _before(self, *_args: Any) -> None:
+        self._began.append(time.perf_counter())
+
+    def _after(self, _connection: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        words = statement.split(None, 3)
+        what = " ".join(words[:3] if words[0] == "INSERT" else words[:1])
+        if words[0] == "UPDATE":
+            what = f"UPDATE {words[1]}"
+        self.seconds[what] += time.perf_counter() - self._began.pop()
+
+    def summary(self) -> str:
+        parts = [f"{name} {seconds:.3f}" for name, seconds in self.seconds.most_common(4)]
+        return f"statements {sum(self.seconds.values()):.3f} s ({', '.join(parts)})"
+
+
 def baseline() -> float:
     """Seconds for a fixed pure-Python workload, best of three (see the module docstring)."""
     best = float("inf")
@@ -323,13 +354,16 @@ async def measure(url: str, label: str, repeat: int, batch: int) -> tuple[float,
             )  # fmt: skip
             total = await session.scalar(text("SELECT count(*) FROM marac_action"))
             rows = await session.scalar(select(func.count()).select_from(ActionReminder))
-        times, cpu = [], []
+        times, cpu, spent = [], [], []
         for attempt in range(repeat + 1):
             if attempt:
                 await make_due_again(runtime.engine)
+            clock = StatementClock(runtime.engine)
             began, began_cpu = time.perf_counter(), time.process_time()
             report = await sweep_all(runtime.transaction, NOW, runtime.settings, limit=batch)
             times.append(time.perf_counter() - began)
+            clock.stop()
+            spent.append(clock.summary())
             cpu.append(time.process_time() - began_cpu)
             async with runtime.sessions() as session:
                 queued = await session.scalar(select(func.count()).select_from(Notification))
@@ -346,6 +380,8 @@ async def measure(url: str, label: str, repeat: int, batch: int) -> tuple[float,
             f"[{label}] first sweep {first:.3f} s; median of {repeat} more {median:.3f} s "
             f"({rate:,.0f} reminders/s; this process's CPU {statistics.median(cpu[1:] or cpu):.3f} s)"
         )
+        middle = min(range(len(times)), key=lambda n: (n == 0 and repeat > 0, abs(times[n] - median)))
+        print(f"[{label}] in the median sweep: {spent[middle]}")
         unit = baseline()
         print(
             f"[{label}] median = {median / unit:.1f} times the baseline of {unit * 1000:.0f} ms; "
