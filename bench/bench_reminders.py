@@ -48,7 +48,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 import marac.models  # noqa: F401  (every table)
 from marac.access.models import Agency, Area, Membership, Role, User
 from marac.actions.models import ActionReminder
-from marac.actions.sweep import BATCH, sweep_all
+from marac.actions.sweep import BATCH, parallel_batches, sweep_all
 from marac.agenda.models import Conference, ConferenceSeries, ConferenceStatus
 from marac.cases.models import Case, ExcludedRecipient, Person
 from marac.clock import FixedClock
@@ -355,12 +355,15 @@ async def measure(url: str, label: str, repeat: int, batch: int) -> tuple[float,
             total = await session.scalar(text("SELECT count(*) FROM marac_action"))
             rows = await session.scalar(select(func.count()).select_from(ActionReminder))
         times, cpu, spent = [], [], []
+        parallel = parallel_batches(runtime.engine.dialect.name)
         for attempt in range(repeat + 1):
             if attempt:
                 await make_due_again(runtime.engine)
             clock = StatementClock(runtime.engine)
             began, began_cpu = time.perf_counter(), time.process_time()
-            report = await sweep_all(runtime.transaction, NOW, runtime.settings, limit=batch)
+            report = await sweep_all(
+                runtime.transaction, NOW, runtime.settings, limit=batch, parallel=parallel
+            )
             times.append(time.perf_counter() - began)
             clock.stop()
             spent.append(clock.summary())

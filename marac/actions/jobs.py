@@ -6,7 +6,7 @@ from __future__ import annotations
 import logging
 
 from marac.actions.status_requests import send_status_requests
-from marac.actions.sweep import sweep_all
+from marac.actions.sweep import parallel_batches, sweep_all
 from marac.runtime import Runtime
 from marac.scheduler import PeriodicJob
 
@@ -18,7 +18,8 @@ async def send_action_reminders(runtime: Runtime) -> dict[str, int]:
     now = runtime.clock.now()
     async with runtime.transaction() as session:
         requests = await send_status_requests(session, now, runtime.settings)
-    report = await sweep_all(runtime.transaction, now, runtime.settings)
+    parallel = parallel_batches(runtime.engine.dialect.name)
+    report = await sweep_all(runtime.transaction, now, runtime.settings, parallel=parallel)
     if requests or report.claimed:
         log.info(
             "actions: %d status requests, %d reminders (%d emails, %d deferred to a digest)",

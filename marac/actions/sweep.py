@@ -15,6 +15,7 @@ not split between batches.
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import uuid
 from collections import Counter, defaultdict
@@ -297,12 +298,27 @@ async def send_due_reminders(
     ``after`` continues from where a batch ended; ``only`` restricts the batch to the given rows;
     with ``digests=False`` rows for digest readers are left alone and listed in ``digest_rows``.
     """
+    return await _handle(session, await _claim(session, now, limit, after, only), now, settings, digests)
+
+
+async def _claim(
+    session: AsyncSession,
+    now: datetime,
+    limit: int,
+    after: tuple[datetime, uuid.UUID] | None,
+    only: Sequence[uuid.UUID] | None,
+) -> list[_Due]:
     # Plain tuples: attribute access on them is cheap, and a batch reads each row many times.  Read
     # through the connection: plain columns need none of the ORM's result handling; and each distinct
     # value (an area, an agency, a send time…) converted once, not once per row (see notify.bulk).
     connection = await session.connection()
     raw = await connection.execute(_due_rows(now, limit, after, only))
-    rows = [_Due._make(row) for row in converted_rows(_DUE_COLUMNS, raw, connection.dialect)]
+    return [_Due._make(row) for row in converted_rows(_DUE_COLUMNS, raw, connection.dialect)]
+
+
+async def _handle(
+    session: AsyncSession, rows: list[_Due], now: datetime, settings: Settings, digests: bool
+) -> SweepReport:
     batch = _Batch(now, digests=digests)
     if not rows:
         return batch.report
@@ -375,24 +391,20 @@ async def sweep_all(
     settings: Settings,
     *,
     limit: int = BATCH,
+    parallel: bool = False,
 ) -> SweepReport:
     """Run batches until no due reminder is left, one transaction each (progress survives a crash).
 
-    ``sessions`` opens one transaction (``Runtime.transaction``).
+    ``sessions`` opens one transaction (``Runtime.transaction``).  With ``parallel`` (PostgreSQL: see
+    :func:`parallel_batches`) two batches are under way at once, each in its own transaction.
     """
     total = SweepReport()
-    after: tuple[datetime, uuid.UUID] | None = None
     try:
-        while True:
-            async with sessions() as session:
-                report = await send_due_reminders(
-                    session, now, settings, limit=limit, after=after, digests=False
-                )
-                await _checkpoint_later(session, report.claimed == limit)
-            total.add(report)
-            after = report.last
-            if report.claimed < limit:
-                break
+        batches = _Batches(sessions, now, settings, limit, total)
+        if parallel:
+            await batches.in_parallel(_PARALLEL)
+        else:
+            await batches.work()
         waiting = total.digest_rows
         total.claimed -= len(waiting)  # counted again when the digest pass claims them
         for start in range(0, len(waiting), _DIGEST_PASS):
@@ -401,12 +413,68 @@ async def sweep_all(
                 report = await send_due_reminders(session, now, settings, limit=len(chunk), only=chunk)
                 await _checkpoint_later(session, start + _DIGEST_PASS < len(waiting))
             total.add(report)
-    except Exception:
+    except BaseException:
         async with sessions() as session:
             await _checkpoint_later(session, False)
         raise
     total.digest_rows = []
     return total
+
+
+# Batches under way at once on PostgreSQL: while the server writes one batch, this process works out
+# the next one's emails, so the two halves of the work overlap instead of waiting for each other.
+_PARALLEL = 2
+
+
+def parallel_batches(dialect: str) -> bool:
+    """Whether sweeps on this database run batches in parallel: on PostgreSQL, whose row locks let
+    transactions write side by side; not on SQLite, whose single writer would make them queue."""
+    return dialect == "postgresql"
+
+
+class _Batches:
+    """The first pass of :func:`sweep_all`: workers taking batches in turn, each in its own transaction.
+
+    Claims are made one at a time and each starts after the last row claimed before it, so the rows a
+    batch leaves due for the digest pass are never claimed again; ``FOR UPDATE SKIP LOCKED`` keeps a
+    claim off rows another process holds.
+    """
+
+    def __init__(
+        self,
+        sessions: Callable[[], AbstractAsyncContextManager[AsyncSession]],
+        now: datetime,
+        settings: Settings,
+        limit: int,
+        total: SweepReport,
+    ) -> None:
+        self.sessions, self.now, self.settings, self.limit, self.total = sessions, now, settings, limit, total
+        self.after: tuple[datetime, uuid.UUID] | None = None
+        self.finished = False
+        self.claiming = asyncio.Lock()
+
+    async def in_parallel(self, workers: int) -> None:
+        try:
+            async with asyncio.TaskGroup() as group:
+                for _ in range(workers):
+                    group.create_task(self.work())
+        except BaseExceptionGroup as failed:
+            # The others were cancelled and their transactions rolled back: the first failure says why.
+            raise failed.exceptions[0] from None
+
+    async def work(self) -> None:
+        while not self.finished:
+            async with self.sessions() as session:
+                async with self.claiming:
+                    if self.finished:
+                        return
+                    rows = await _claim(session, self.now, self.limit, self.after, None)
+                    if rows:
+                        self.after = (rows[-1].scheduled_at, rows[-1].id)
+                    self.finished = len(rows) < self.limit
+                report = await _handle(session, rows, self.now, self.settings, digests=False)
+                await _checkpoint_later(session, not self.finished)
+            self.total.add(report)
 
 
 # SQLite copies its write-ahead log into the database (a checkpoint: page writes and two fsyncs)

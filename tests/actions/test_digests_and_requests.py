@@ -6,10 +6,11 @@ import asyncio
 from datetime import date
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from marac.actions import schemas, services
 from marac.actions.jobs import send_action_reminders
+from marac.actions.models import ActionReminder
 from marac.actions.status_requests import request_at
 from marac.actions.sweep import send_due_reminders, sweep_all
 from marac.agenda.models import Conference
@@ -135,16 +136,33 @@ async def test_sweeps_in_two_processes_send_each_reminder_once(meeting: Meeting,
     assert len(reminders) == len(set(reminders)) == 30
 
 
-async def test_a_digest_is_not_split_between_batches(meeting: Meeting) -> None:
+@pytest.mark.parametrize("parallel", [False, True], ids=["one batch at a time", "batches in parallel"])
+async def test_a_digest_is_not_split_between_batches(meeting: Meeting, parallel: bool) -> None:
     await meeting.set_user(meeting.police_rep.id, digest_mode=True)
     for n in range(6):
         await meeting.agree(case=n % 3)
         await meeting.agree(case=n % 3, agency=meeting.world.social_care)
     meeting.clock.set(local(date(2026, 12, 3)))
     report = await sweep_all(
-        meeting.runtime.transaction, meeting.clock.now(), meeting.runtime.settings, limit=2
+        meeting.runtime.transaction,
+        meeting.clock.now(),
+        meeting.runtime.settings,
+        limit=2,
+        parallel=parallel,
     )
     assert (report.claimed, report.sent, report.in_digest) == (12, 6, 6)
     [digest] = await meeting.outbox("digest:")
     assert "6 action reminders" in digest.subject
-    assert len(await meeting.outbox("reminder:")) == 6
+    singles = await meeting.outbox("reminder:")
+    assert len(singles) == len({row.action_id for row in singles}) == 6
+    async with meeting.runtime.sessions() as session:
+        unfinished = await session.scalar(
+            select(func.count())
+            .select_from(ActionReminder)
+            .where(
+                ActionReminder.scheduled_at <= meeting.clock.now(),
+                ActionReminder.sent_at.is_(None),
+                ActionReminder.cancelled_at.is_(None),
+            )
+        )
+    assert unfinished == 0
