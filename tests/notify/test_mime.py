@@ -139,12 +139,12 @@ def test_message_id_is_stable_per_key() -> None:
     assert first.endswith("@marac.example>")
 
 
-
 @pytest.mark.parametrize("domain", ["", "bad domain", "a@b.example", "<x>"])
 def test_message_id_refuses_what_is_not_a_domain_every_time(domain: str) -> None:
     for _ in range(2):  # the check is remembered per domain: the second call must refuse too
         with pytest.raises(ValueError, match="is not a domain"):
             make_message_id("outbox:42", domain)
+
 
 def test_same_message_builds_the_same_bytes(london_conference: ConferenceEvent) -> None:
     calendar = invitation(london_conference, "REQUEST")

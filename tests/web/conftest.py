@@ -308,4 +308,3 @@ def screenshot(screenshot_dir: Path) -> Callable[[Page, str], Awaitable[Path]]:
         return path
 
     return take
-
