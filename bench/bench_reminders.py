@@ -324,9 +324,10 @@ class StatementClock:
             what = f"UPDATE {words[1]}"
         self.seconds[what] += time.perf_counter() - self._began.pop()
 
-    def summary(self) -> str:
+    def summary(self, parallel: bool) -> str:
         parts = [f"{name} {seconds:.3f}" for name, seconds in self.seconds.most_common(4)]
-        return f"statements {sum(self.seconds.values()):.3f} s ({', '.join(parts)})"
+        overlap = "; two batches at once, so these overlap" if parallel else ""
+        return f"statements {sum(self.seconds.values()):.3f} s ({', '.join(parts)}{overlap})"
 
 
 def baseline() -> float:
@@ -366,7 +367,7 @@ async def measure(url: str, label: str, repeat: int, batch: int) -> tuple[float,
             )
             times.append(time.perf_counter() - began)
             clock.stop()
-            spent.append(clock.summary())
+            spent.append(clock.summary(parallel))
             cpu.append(time.process_time() - began_cpu)
             async with runtime.sessions() as session:
                 queued = await session.scalar(select(func.count()).select_from(Notification))
