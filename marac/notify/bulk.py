@@ -11,7 +11,7 @@ the typed statement would have given.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 from sqlalchemy import Dialect, Table, column, table, type_coerce
@@ -41,22 +41,21 @@ def converted_rows(
 
 
 def untyped_table(typed: Table) -> TableClause:
-    """``typed`` with untyped columns, to insert rows prepared by :func:`bound_rows`."""
+    """``typed`` with untyped columns, to compile statements for rows prepared by :func:`bound_tuples`."""
     return table(typed.name, *(column(col.name) for col in typed.columns))
 
 
-def bound_rows(typed: Table, rows: Sequence[dict[str, Any]], dialect: Dialect) -> list[dict[str, Any]]:
-    """Rows for ``typed``, each value as its column's type would send it to the database."""
-    if not rows:
-        return []
-    bound = [dict(row) for row in rows]
-    for name in rows[0]:
+def bound_tuples(
+    typed: Table, names: Sequence[str], rows: Sequence[Mapping[str, Any]], dialect: Dialect
+) -> list[tuple[Any, ...]]:
+    """``rows`` as tuples of the columns ``names`` of ``typed``, each value as its column's type would send
+    it to the database: parameters for the driver's ``executemany`` of a statement compiled once."""
+    values = []
+    for name in names:
         process: _Process = typed.columns[name].type.dialect_impl(dialect).bind_processor(dialect)
-        if process is not None:
-            values = _each_once(process, [row[name] for row in rows])
-            for row, value in zip(bound, values, strict=True):
-                row[name] = value
-    return bound
+        given = [row[name] for row in rows]
+        values.append(given if process is None else _each_once(process, given))
+    return list(zip(*values, strict=True))
 
 
 def _each_once(process: Callable[[Any], Any], values: Sequence[Any]) -> list[Any]:

@@ -17,16 +17,17 @@ import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Table, select
+from sqlalchemy import Dialect, Table, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from marac.cases.access import excluded_user_ids as case_exclusions
 from marac.cases.access import exclusions_for_cases
 from marac.clock import Clock, ensure_utc
-from marac.notify.bulk import bound_rows, untyped_table
+from marac.notify.bulk import bound_tuples, untyped_table
 from marac.notify.mime import make_message_id, marked_subject
 from marac.notify.models import DeliveryStatus, Notification
 from marac.settings import Settings
@@ -158,11 +159,13 @@ async def _queue(
     ids = random_ids(len(chosen))
     values = [_row(draft, row_id, now, domain) for draft, row_id in zip(chosen, ids, strict=True)]
     if values:
-        # One statement, many parameter sets: compiled once and cached, whatever the number of rows.
-        # Values converted for the database once per distinct value (see notify.bulk).
-        table = _outbox_table()
-        rows = bound_rows(table, values, session.get_bind().dialect)
-        await session.execute(_insert_ignoring_duplicates(session), rows)
+        # One statement compiled once per database and handed to the driver with every row as a plain
+        # tuple: SQLAlchemy's work per row and per value would cost more than the database's.  Values are
+        # converted as the columns' types convert them, once per distinct value (see notify.bulk).
+        connection = await session.connection()
+        sql, names = _insert_statement(connection.dialect)
+        rows = bound_tuples(_outbox_table(), names, values, connection.dialect)
+        await connection.exec_driver_sql(sql, rows)
     return allowed
 
 
@@ -241,6 +244,15 @@ def _row(draft: Draft, row_id: uuid.UUID, now: datetime, domain: str) -> dict[st
     }
 
 
+# The columns every queued row sets, in the order :func:`_row` gives them.
+_ROW_COLUMNS = (
+    "id", "idempotency_key", "kind", "area_id", "recipient_user_id", "recipient_address", "reply_to",
+    "subject", "marking", "text_body", "html_body", "calendar", "calendar_method", "message_id",
+    "conference_id", "case_id", "action_id", "status", "created_at", "due_at", "queued_order",
+    "next_attempt_at", "attempts",
+)  # fmt: skip
+
+
 def _outbox_table() -> Table:
     table = Notification.__table__
     assert isinstance(table, Table)
@@ -250,9 +262,15 @@ def _outbox_table() -> Table:
 _UNTYPED_OUTBOX = untyped_table(_outbox_table())
 
 
-def _insert_ignoring_duplicates(session: AsyncSession) -> Any:
-    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
-    return dialect.insert(_UNTYPED_OUTBOX).on_conflict_do_nothing(index_elements=["idempotency_key"])
+@lru_cache(maxsize=4)
+def _insert_statement(dialect: Dialect) -> tuple[str, tuple[str, ...]]:
+    """``INSERT … ON CONFLICT (idempotency_key) DO NOTHING`` of a :func:`_row` for this database, as SQL
+    with positional parameters and the names of the columns they take, in order."""
+    module = postgresql if dialect.name == "postgresql" else sqlite
+    statement = module.insert(_UNTYPED_OUTBOX).on_conflict_do_nothing(index_elements=["idempotency_key"])
+    compiled = statement.compile(dialect=dialect, column_keys=list(_ROW_COLUMNS))
+    assert compiled.positiontup is not None, "both databases' drivers take positional parameters"
+    return compiled.string, tuple(compiled.positiontup)
 
 
 __all__ = [
