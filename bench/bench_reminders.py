@@ -14,7 +14,9 @@ Runs on a SQLite temp file, and on PostgreSQL too when ``MARAC_TEST_DATABASE_URL
 The first sweep is reported on its own (cold: templates compile, caches fill), then the median of the
 repeats (the same due rows made due again).  Exits 1 when the median misses the target.  Beside the
 figures: the machine's load average and the median as a multiple of a fixed pure-Python baseline
-(ids, hashes, strings — what a sweep does per message), to compare runs on different or busy machines.
+(ids, hashes, strings — what a sweep does per message), to compare runs on different or busy machines,
+and as a multiple of the same outbox rows and reminder updates written by SQL alone
+(:mod:`bench.reminder_floor`): the database's share, which no sweep of this design can go below.
 """
 
 from __future__ import annotations
@@ -46,6 +48,7 @@ from sqlalchemy import event, func, insert, make_url, select, text, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 import marac.models  # noqa: F401  (every table)
+from bench.reminder_floor import sql_floor
 from marac.access.models import Agency, Area, Membership, Role, User
 from marac.actions.models import ActionReminder
 from marac.actions.sweep import BATCH, parallel_batches, sweep_all
@@ -386,6 +389,24 @@ async def measure(url: str, label: str, repeat: int, batch: int) -> tuple[float,
         )
         middle = min(range(len(times)), key=lambda n: (n == 0 and repeat > 0, abs(times[n] - median)))
         print(f"[{label}] in the median sweep: {spent[middle]}")
+        async with runtime.sessions() as session:
+            text_length, html_length = (
+                await session.execute(
+                    select(func.avg(func.length(Notification.text_body)),
+                           func.avg(func.length(Notification.html_body)))
+                )
+            ).one()  # fmt: skip
+        floors = []
+        for _ in range(max(repeat, 1)):
+            await make_due_again(runtime.engine)
+            floors.append(await sql_floor(runtime.engine, NOW, batch, (int(text_length), int(html_length))))
+        floor = statistics.median(floors)
+        async with runtime.sessions() as session:
+            written = await session.scalar(select(func.count()).select_from(Notification))
+        print(
+            f"[{label}] the same work by SQL alone ({written:,} outbox rows, {due or 0:,} reminders marked; "
+            f"bench/reminder_floor.py): median {floor:.3f} s; the sweep takes {median / floor:.2f} times that"
+        )
         unit = baseline()
         print(
             f"[{label}] median = {median / unit:.1f} times the baseline of {unit * 1000:.0f} ms; "
