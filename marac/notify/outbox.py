@@ -163,7 +163,7 @@ async def _queue(
         # tuple: SQLAlchemy's work per row and per value would cost more than the database's.  Values are
         # converted as the columns' types convert them, once per distinct value (see notify.bulk).
         connection = await session.connection()
-        sql, names = _insert_statement(connection.dialect)
+        sql, names = _insert_statement(connection.dialect, tuple(values[0]))
         rows = bound_tuples(_outbox_table(), names, values, connection.dialect)
         await connection.exec_driver_sql(sql, rows)
     return allowed
@@ -244,15 +244,6 @@ def _row(draft: Draft, row_id: uuid.UUID, now: datetime, domain: str) -> dict[st
     }
 
 
-# The columns every queued row sets, in the order :func:`_row` gives them.
-_ROW_COLUMNS = (
-    "id", "idempotency_key", "kind", "area_id", "recipient_user_id", "recipient_address", "reply_to",
-    "subject", "marking", "text_body", "html_body", "calendar", "calendar_method", "message_id",
-    "conference_id", "case_id", "action_id", "status", "created_at", "due_at", "queued_order",
-    "next_attempt_at", "attempts",
-)  # fmt: skip
-
-
 def _outbox_table() -> Table:
     table = Notification.__table__
     assert isinstance(table, Table)
@@ -263,12 +254,12 @@ _UNTYPED_OUTBOX = untyped_table(_outbox_table())
 
 
 @lru_cache(maxsize=4)
-def _insert_statement(dialect: Dialect) -> tuple[str, tuple[str, ...]]:
-    """``INSERT … ON CONFLICT (idempotency_key) DO NOTHING`` of a :func:`_row` for this database, as SQL
-    with positional parameters and the names of the columns they take, in order."""
+def _insert_statement(dialect: Dialect, columns: tuple[str, ...]) -> tuple[str, tuple[str, ...]]:
+    """``INSERT … ON CONFLICT (idempotency_key) DO NOTHING`` of rows setting ``columns`` (those of
+    :func:`_row`) for this database, as SQL with positional parameters and the columns they take, in order."""
     module = postgresql if dialect.name == "postgresql" else sqlite
     statement = module.insert(_UNTYPED_OUTBOX).on_conflict_do_nothing(index_elements=["idempotency_key"])
-    compiled = statement.compile(dialect=dialect, column_keys=list(_ROW_COLUMNS))
+    compiled = statement.compile(dialect=dialect, column_keys=list(columns))
     assert compiled.positiontup is not None, "both databases' drivers take positional parameters"
     return compiled.string, tuple(compiled.positiontup)
 

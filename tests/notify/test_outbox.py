@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import uuid
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -43,6 +46,53 @@ async def test_many_at_once_with_repeats(runtime: Runtime, world: World) -> None
     assert len(queued) == 7
     assert len({row.id for row in queued if row}) == 3
     assert sorted(row.idempotency_key for row in await rows(runtime)) == ["k0", "k1", "k2"]
+
+
+async def test_every_field_of_a_draft_reaches_its_row(runtime: Runtime, world: World) -> None:
+    # Rows go to the driver as plain values, converted outside SQLAlchemy's statement: each must come
+    # back through the model exactly as the draft gave it (UUIDs, times in UTC, bytes, enums).
+    user = world.users["representative"]
+    full = Draft(
+        key="invitation:1",
+        kind="invitation",
+        to=user.email,
+        subject="North Shire MARAC",
+        text="See the portal.",
+        html="<p>See the portal.</p>",
+        marking="OFFICIAL-SENSITIVE",
+        reply_to="marac.coordinator@north.example",
+        recipient_user_id=user.id,
+        area_id=world.area.id,
+        conference_id=uuid.uuid4(),
+        case_id=uuid.uuid4(),
+        action_id=uuid.uuid4(),
+        calendar=b"BEGIN:VCALENDAR\r\nMETHOD:REQUEST\r\nEND:VCALENDAR\r\n",
+        calendar_method="REQUEST",
+        due_at=datetime(2027, 1, 12, 9, 30, tzinfo=ZoneInfo("Europe/London")),
+    )
+    async with runtime.transaction() as session:
+        await enqueue_many(session, runtime.clock, runtime.settings, [full, draft(user, "plain")])
+
+    (row,) = await rows(runtime, idempotency_key="invitation:1")
+    (plain,) = await rows(runtime, idempotency_key="plain")
+    assert (row.idempotency_key, row.kind, row.recipient_address, row.reply_to) == (
+        "invitation:1",
+        "invitation",
+        user.email,
+        "marac.coordinator@north.example",
+    )
+    assert (row.subject, row.marking) == ("OFFICIAL-SENSITIVE: North Shire MARAC", "OFFICIAL-SENSITIVE")
+    assert (row.text_body, row.html_body) == ("See the portal.", "<p>See the portal.</p>")
+    assert (row.calendar, row.calendar_method) == (full.calendar, "REQUEST")
+    assert (row.recipient_user_id, row.area_id) == (user.id, world.area.id)
+    assert (row.conference_id, row.case_id) == (full.conference_id, full.case_id)
+    assert row.action_id == full.action_id
+    assert row.due_at == row.next_attempt_at == datetime(2027, 1, 12, 9, 30, tzinfo=UTC)
+    assert row.created_at == runtime.clock.now()
+    assert (row.status, row.attempts) == (DeliveryStatus.PENDING, 0)
+    assert row.message_id == make_message_id("invitation:1", message_domain(runtime.settings))
+    assert (plain.calendar, plain.conference_id, plain.due_at) == (None, None, runtime.clock.now())
+    assert plain.queued_order != row.queued_order
 
 
 async def test_a_rolled_back_change_leaves_no_message(runtime: Runtime, world: World) -> None:
