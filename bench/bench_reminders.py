@@ -50,6 +50,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 import marac.models  # noqa: F401  (every table)
 from bench.reminder_floor import sql_floor
 from marac.access.models import Agency, Area, Membership, Role, User
+from marac.actions.decisions import due as due_now
 from marac.actions.models import ActionReminder
 from marac.actions.sweep import BATCH, parallel_batches, sweep_all
 from marac.agenda.models import Conference, ConferenceSeries, ConferenceStatus
@@ -350,12 +351,7 @@ async def measure(url: str, label: str, repeat: int, batch: int) -> tuple[float,
     runtime = Runtime.build(get_settings(), engine=create_engine(url), clock=FixedClock(NOW))
     try:
         async with runtime.sessions() as session:
-            due = await session.scalar(
-                select(func.count()).select_from(ActionReminder).where(
-                    ActionReminder.sent_at.is_(None), ActionReminder.cancelled_at.is_(None),
-                    ActionReminder.scheduled_at <= NOW,
-                )
-            )  # fmt: skip
+            due = await session.scalar(select(func.count()).select_from(ActionReminder).where(*due_now(NOW)))
             total = await session.scalar(text("SELECT count(*) FROM marac_action"))
             rows = await session.scalar(select(func.count()).select_from(ActionReminder))
         times, cpu, spent = [], [], []

@@ -21,6 +21,7 @@ from sqlalchemy import String, Table, cast, func, insert, literal, select, updat
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from marac.access.models import Agency, User
+from marac.actions.decisions import DUE_ORDER, due
 from marac.actions.models import Action, ActionReminder
 from marac.actions.sweep import parallel_batches
 from marac.agenda.models import Conference
@@ -36,18 +37,8 @@ def _typed(name: str, value: Any) -> Any:
 
 
 async def _batch(connection: AsyncConnection, now: datetime, limit: int, lengths: tuple[int, int]) -> int:
-    due = (
-        select(ActionReminder.id)
-        .where(
-            ActionReminder.sent_at.is_(None),
-            ActionReminder.cancelled_at.is_(None),
-            ActionReminder.scheduled_at <= now,
-        )
-        .order_by(ActionReminder.scheduled_at, ActionReminder.id)
-        .limit(limit)
-        .with_for_update(skip_locked=True)
-    )
-    ids: list[uuid.UUID] = list((await connection.execute(due)).scalars())
+    claim = select(ActionReminder.id).where(*due(now)).order_by(*DUE_ORDER).limit(limit)
+    ids: list[uuid.UUID] = list((await connection.execute(claim.with_for_update(skip_locked=True))).scalars())
     if not ids:
         return 0
     contact = select(Agency.contact_user_id).where(Agency.id == Action.owner_agency_id).scalar_subquery()

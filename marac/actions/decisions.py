@@ -17,7 +17,7 @@ from datetime import date, datetime, timedelta
 from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select, tuple_
+from sqlalchemy import ColumnElement, select, tuple_
 
 from marac.access.models import Area
 from marac.actions.messages import ActionFacts, Composer, Recipient
@@ -124,6 +124,20 @@ DUE_COLUMNS = tuple(
 )
 
 
+def due(now: datetime) -> tuple[ColumnElement[bool], ...]:
+    """Conditions of a reminder row due at ``now``: neither sent nor cancelled, and its time come.  The
+    partial index ``ix_action_reminder_due`` holds exactly the unfinished rows, in :data:`DUE_ORDER`."""
+    return (
+        ActionReminder.sent_at.is_(None),
+        ActionReminder.cancelled_at.is_(None),
+        ActionReminder.scheduled_at <= now,
+    )
+
+
+# The order sweeps take due rows in (and continue after the last one taken).
+DUE_ORDER = (ActionReminder.scheduled_at, ActionReminder.id)
+
+
 def due_rows(
     now: datetime, limit: int, after: tuple[datetime, uuid.UUID] | None, only: Sequence[uuid.UUID] | None
 ) -> Any:
@@ -132,17 +146,13 @@ def due_rows(
         .join(Action, Action.id == ActionReminder.action_id)
         .join(Case, Case.id == Action.case_id)
         .join(Conference, Conference.id == Action.conference_id)
-        .where(
-            ActionReminder.sent_at.is_(None),
-            ActionReminder.cancelled_at.is_(None),
-            ActionReminder.scheduled_at <= now,
-        )
-        .order_by(ActionReminder.scheduled_at, ActionReminder.id)
+        .where(*due(now))
+        .order_by(*DUE_ORDER)
         .limit(limit)
         .with_for_update(skip_locked=True, of=ActionReminder)
     )
     if after is not None:
-        query = query.where(tuple_(ActionReminder.scheduled_at, ActionReminder.id) > tuple_(*after))
+        query = query.where(tuple_(*DUE_ORDER) > tuple_(*after))
     if only is not None:
         query = query.where(ActionReminder.id.in_(only))
     return query
