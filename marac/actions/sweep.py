@@ -41,6 +41,7 @@ from marac.actions.models import ActionReminder
 from marac.actions.recipients import load_directory
 from marac.actions.reminders import ESCALATION, insert_ignoring_duplicates, planned_rows
 from marac.cases.access import exclusions_for_cases
+from marac.checkpoints import BackgroundCheckpoints
 from marac.clock import FixedClock
 from marac.notify.bulk import converted_rows
 from marac.notify.outbox import enqueue_count
@@ -80,7 +81,7 @@ async def _claim(
     # value (an area, an agency, a send time…) converted once, not once per row (see notify.bulk).
     connection = await session.connection()
     raw = await connection.execute(due_rows(now, limit, after, only))
-    return [Due._make(row) for row in converted_rows(DUE_COLUMNS, raw, connection.dialect)]
+    return [Due._make(row) for row in converted_rows(DUE_COLUMNS, raw.all(), connection.dialect)]
 
 
 async def _handle(
@@ -166,8 +167,8 @@ async def sweep_all(
     :func:`parallel_batches`) two batches are under way at once, each in its own transaction.
     """
     total = SweepReport()
+    batches = _Batches(sessions, now, settings, limit, total)
     try:
-        batches = _Batches(sessions, now, settings, limit, total)
         if parallel:
             await batches.in_parallel(_PARALLEL)
         else:
@@ -184,6 +185,9 @@ async def sweep_all(
         async with sessions() as session:
             await _checkpoint_later(session, False)
         raise
+    finally:
+        if batches.checkpoints is not None:
+            await batches.checkpoints.close()
     total.digest_rows = []
     return total
 
@@ -219,6 +223,8 @@ class _Batches:
         self.after: tuple[datetime, uuid.UUID] | None = None
         self.finished = False
         self.claiming = asyncio.Lock()
+        self.checkpoints: BackgroundCheckpoints | None = None
+        self._started = False
 
     async def in_parallel(self, workers: int) -> None:
         try:
@@ -241,13 +247,19 @@ class _Batches:
                     self.finished = len(rows) < self.limit
                 report = await _handle(session, rows, self.now, self.settings, digests=False)
                 await _checkpoint_later(session, not self.finished)
+                if not self._started:
+                    self._started = True
+                    self.checkpoints = BackgroundCheckpoints.start(session.get_bind().engine.url)
             self.total.add(report)
+            if self.checkpoints is not None and not self.finished:
+                self.checkpoints.request()  # this batch's pages, copied while the next one is worked out
 
 
 # SQLite copies its write-ahead log into the database (a checkpoint: page writes and two fsyncs)
-# once the log passes 1,000 pages, which a batch of emails always does.  While more batches follow,
-# the sweep lets the log grow, and the last batch's commit copies it all at once: each page once,
-# and two fsyncs instead of two per batch.  The setting belongs to the connection, so it is put back.
+# once the log passes 1,000 pages, which a batch of emails always does, and the commit that passes it
+# waits for the copy.  While more batches follow, the sweep lets the log grow instead and has each
+# batch's pages copied by a thread of its own (marac.checkpoints) while it works out the next batch;
+# the last commit copies what is left.  The setting belongs to the connection, so it is put back.
 _CHECKPOINT_PAGES = 1000  # SQLite's default
 _DEFERRED_CHECKPOINT_PAGES = 250_000  # about 1 GB: a bound, should a sweep be far larger than usual
 
