@@ -76,20 +76,22 @@ _MARKER = re.compile("\x1f(line-[0-9]+|link)\x1f")
 
 @dataclass(frozen=True, slots=True)
 class _Frame:
-    """A rendered template split at its markers: literal parts, with the slots' positions and names."""
+    """A rendered template split at its markers: literal parts, and for each slot its position among
+    the parts and the index of its value (lines in order, then the link)."""
 
     parts: tuple[str, ...]
-    slots: tuple[tuple[int, str], ...]
+    slots: tuple[tuple[int, int], ...]
 
     @classmethod
-    def split(cls, rendered: str) -> _Frame:
+    def split(cls, rendered: str, count: int) -> _Frame:
         parts = tuple(_MARKER.split(rendered))  # captured slot names land at the odd positions
-        return cls(parts, tuple((index, parts[index]) for index in range(1, len(parts), 2)))
+        names = [f"line-{index}" for index in range(count)] + ["link"]
+        return cls(parts, tuple((index, names.index(parts[index])) for index in range(1, len(parts), 2)))
 
-    def fill(self, values: dict[str, str]) -> str:
+    def fill(self, values: list[str]) -> str:
         out = list(self.parts)
-        for index, name in self.slots:
-            out[index] = values[name]
+        for index, value in self.slots:
+            out[index] = values[value]
         return "".join(out)
 
 
@@ -101,7 +103,7 @@ def _frames(area: AreaMail, count: int) -> tuple[_Frame, _Frame]:
     """
     markers = [_LINE.format(index) for index in range(count)]
     text, markup = render("notice", area.context(lines=markers, link=_LINK))
-    return _Frame.split(text), _Frame.split(markup)
+    return _Frame.split(text, count), _Frame.split(markup, count)
 
 
 class Composer:
@@ -116,11 +118,9 @@ class Composer:
         frames = self._frames.get(len(lines))
         if frames is None:
             frames = self._frames[len(lines)] = _frames(self.area, len(lines))
-        plain = {f"line-{index}": line for index, line in enumerate(lines)}
-        plain["link"] = link
+        plain = [*lines, link]
         # markupsafe, as the template itself escapes: the result is exactly what rendering gives.
-        escaped = {name: str(escape(value)) for name, value in plain.items()}
-        return frames[0].fill(plain), frames[1].fill(escaped)
+        return frames[0].fill(plain), frames[1].fill([escape(value) for value in plain])
 
     def draft(
         self,

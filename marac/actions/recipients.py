@@ -29,6 +29,11 @@ class Person:
     email: str
     active: bool
     digest_mode: bool
+    # The same recipient for every message of a batch: thousands of messages may go to one contact.
+    as_recipient: Recipient = field(init=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "as_recipient", Recipient(self.email, self.id, self.digest_mode))
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,7 +59,7 @@ class Directory:
         person = self.people.get(user_id)
         if person is None or not person.active:
             return None
-        return Recipient(person.email, person.id, person.digest_mode)
+        return person.as_recipient
 
     def owner(
         self, agency_id: uuid.UUID, owner_user_id: uuid.UUID | None, excluded: Collection[uuid.UUID]
