@@ -43,6 +43,7 @@ from marac.actions.reminders import ESCALATION, insert_ignoring_duplicates, plan
 from marac.cases.access import exclusions_for_cases
 from marac.checkpoints import BackgroundCheckpoints
 from marac.clock import FixedClock
+from marac.collector import collection_held
 from marac.notify.bulk import converted_rows
 from marac.notify.outbox import enqueue_count
 from marac.settings import Settings
@@ -176,10 +177,11 @@ async def sweep_all(
         waiting = total.digest_rows
         total.claimed -= len(waiting)  # counted again when the digest pass claims them
         for start in range(0, len(waiting), _DIGEST_PASS):
-            async with sessions() as session:
-                chunk = waiting[start : start + _DIGEST_PASS]
-                report = await send_due_reminders(session, now, settings, limit=len(chunk), only=chunk)
-                await _checkpoint_later(session, start + _DIGEST_PASS < len(waiting))
+            with collection_held():
+                async with sessions() as session:
+                    chunk = waiting[start : start + _DIGEST_PASS]
+                    report = await send_due_reminders(session, now, settings, limit=len(chunk), only=chunk)
+                    await _checkpoint_later(session, start + _DIGEST_PASS < len(waiting))
             total.add(report)
     except BaseException:
         async with sessions() as session:
@@ -237,19 +239,20 @@ class _Batches:
 
     async def work(self) -> None:
         while not self.finished:
-            async with self.sessions() as session:
-                async with self.claiming:
-                    if self.finished:
-                        return
-                    rows = await _claim(session, self.now, self.limit, self.after, None)
-                    if rows:
-                        self.after = (rows[-1].scheduled_at, rows[-1].id)
-                    self.finished = len(rows) < self.limit
-                report = await _handle(session, rows, self.now, self.settings, digests=False)
-                await _checkpoint_later(session, not self.finished)
-                if not self._started:
-                    self._started = True
-                    self.checkpoints = BackgroundCheckpoints.start(session.get_bind().engine.url)
+            with collection_held():  # a batch's objects go with it: see marac.collector
+                async with self.sessions() as session:
+                    async with self.claiming:
+                        if self.finished:
+                            return
+                        rows = await _claim(session, self.now, self.limit, self.after, None)
+                        if rows:
+                            self.after = (rows[-1].scheduled_at, rows[-1].id)
+                        self.finished = len(rows) < self.limit
+                    report = await _handle(session, rows, self.now, self.settings, digests=False)
+                    await _checkpoint_later(session, not self.finished)
+                    if not self._started:
+                        self._started = True
+                        self.checkpoints = BackgroundCheckpoints.start(session.get_bind().engine.url)
             self.total.add(report)
             if self.checkpoints is not None and not self.finished:
                 self.checkpoints.request()  # this batch's pages, copied while the next one is worked out
