@@ -35,7 +35,8 @@ class BackgroundCheckpoints:
     def start(cls, url: URL) -> BackgroundCheckpoints | None:
         """Start checkpointing the database at ``url``; None unless it is an SQLite file."""
         database = url.database or ""
-        if url.get_backend_name() != "sqlite" or database in ("", ":memory:") or "mode=memory" in database:
+        # In-memory databases have no log; "file:" URIs are left alone rather than opened as plain paths.
+        if url.get_backend_name() != "sqlite" or database in ("", ":memory:") or database.startswith("file:"):
             return None
         checkpoints = cls(database)
         checkpoints._thread = asyncio.create_task(asyncio.to_thread(checkpoints._run))

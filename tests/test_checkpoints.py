@@ -51,5 +51,9 @@ async def test_closing_without_a_request_runs_no_checkpoint(tmp_path: Path) -> N
 
 
 def test_only_sqlite_files_are_checkpointed() -> None:
-    assert BackgroundCheckpoints.start(make_url("postgresql+asyncpg://postgres@127.0.0.1/test")) is None
-    assert BackgroundCheckpoints.start(make_url("sqlite+aiosqlite:///:memory:")) is None
+    for url in (
+        "postgresql+asyncpg://postgres@127.0.0.1/test",
+        "sqlite+aiosqlite:///:memory:",
+        "sqlite+aiosqlite:///file:shared?mode=memory&uri=true",
+    ):
+        assert BackgroundCheckpoints.start(make_url(url)) is None, url
