@@ -7,13 +7,14 @@ PostgreSQL (production).  All datetimes are stored as UTC.
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import DateTime, Dialect, MetaData, event, make_url
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -137,6 +138,16 @@ async def transaction(factory: async_sessionmaker[AsyncSession]) -> AsyncIterato
 
 def is_postgresql(session: AsyncSession) -> bool:
     return session.get_bind().dialect.name == "postgresql"
+
+
+def insert_ignoring_conflicts(
+    dialect: Dialect, table: Any, index_elements: Sequence[str] | None = None
+) -> postgresql.Insert | sqlite.Insert:
+    """``INSERT … ON CONFLICT DO NOTHING`` into ``table`` (a table or model) for this database: both spell
+    it alike, but each has its own construct."""
+    if dialect.name == "postgresql":
+        return postgresql.insert(table).on_conflict_do_nothing(index_elements=index_elements)
+    return sqlite.insert(table).on_conflict_do_nothing(index_elements=index_elements)
 
 
 def alembic_config(url: str) -> Any:

@@ -25,14 +25,14 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import Table, update
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from marac.access.area_settings import load_area_settings
 from marac.access.models import Area
 from marac.actions.models import Action, ActionReminder
 from marac.agenda.recurrence import local_to_utc
+from marac.db import insert_ignoring_conflicts
 from marac.notify.outbox import random_ids
 
 DUE = "due"
@@ -133,11 +133,8 @@ async def insert_ignoring_duplicates(session: AsyncSession, rows: Sequence[dict[
     """
     if not rows:
         return
-    table = ActionReminder.__table__
-    assert isinstance(table, Table)
-    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
-    statement = dialect.insert(table).on_conflict_do_nothing(
-        index_elements=["action_id", "kind", "deadline_version"]
+    statement = insert_ignoring_conflicts(
+        session.get_bind().dialect, ActionReminder, ["action_id", "kind", "deadline_version"]
     )
     await session.execute(statement, list(rows))
 

@@ -15,8 +15,7 @@ from datetime import datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Table, and_, exists, select
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import and_, exists, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from marac.access.area_settings import load_area_settings
@@ -30,6 +29,7 @@ from marac.agenda.workdays import calendar_for
 from marac.cases.access import exclusions_for_cases
 from marac.cases.models import Case
 from marac.clock import FixedClock
+from marac.db import insert_ignoring_conflicts
 from marac.notify.messages import AreaMail
 from marac.notify.outbox import Draft, enqueue_many
 from marac.settings import Settings
@@ -81,10 +81,9 @@ async def _open_actions(session: AsyncSession, conference: Conference) -> list[A
 
 
 async def _mark(session: AsyncSession, rows: list[dict[str, Any]]) -> None:
-    table = StatusRequest.__table__
-    assert isinstance(table, Table)
-    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
-    statement = dialect.insert(table).on_conflict_do_nothing(index_elements=["conference_id", "agency_id"])
+    statement = insert_ignoring_conflicts(
+        session.get_bind().dialect, StatusRequest, ["conference_id", "agency_id"]
+    )
     await session.execute(statement, rows)
 
 

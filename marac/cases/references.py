@@ -11,20 +11,20 @@ import uuid
 from datetime import date
 
 from sqlalchemy import update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from marac.cases.models import ReferenceCounter
+from marac.db import insert_ignoring_conflicts
 
 CASE_SERIES = "MC"
 
 
 async def next_number(session: AsyncSession, area_id: uuid.UUID, series: str) -> int:
     """The next number in ``series`` for the area, starting at 1."""
-    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
     await session.execute(
-        insert(ReferenceCounter).values(area_id=area_id, series=series, last=0).on_conflict_do_nothing()
+        insert_ignoring_conflicts(session.get_bind().dialect, ReferenceCounter).values(
+            area_id=area_id, series=series, last=0
+        )
     )
     number = await session.scalar(
         update(ReferenceCounter)

@@ -21,12 +21,12 @@ from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import Dialect, Table, select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from marac.cases.access import excluded_user_ids as case_exclusions
 from marac.cases.access import exclusions_for_cases
 from marac.clock import Clock, ensure_utc
+from marac.db import insert_ignoring_conflicts
 from marac.notify.bulk import bound_tuples, untyped_table
 from marac.notify.mime import make_message_id, marked_subject
 from marac.notify.models import DeliveryStatus, Notification
@@ -257,8 +257,7 @@ _UNTYPED_OUTBOX = untyped_table(_outbox_table())
 def _insert_statement(dialect: Dialect, columns: tuple[str, ...]) -> tuple[str, tuple[str, ...]]:
     """``INSERT … ON CONFLICT (idempotency_key) DO NOTHING`` of rows setting ``columns`` (those of
     :func:`_row`) for this database, as SQL with positional parameters and the columns they take, in order."""
-    module = postgresql if dialect.name == "postgresql" else sqlite
-    statement = module.insert(_UNTYPED_OUTBOX).on_conflict_do_nothing(index_elements=["idempotency_key"])
+    statement = insert_ignoring_conflicts(dialect, _UNTYPED_OUTBOX, ["idempotency_key"])
     compiled = statement.compile(dialect=dialect, column_keys=list(columns))
     assert compiled.positiontup is not None, "both databases' drivers take positional parameters"
     return compiled.string, tuple(compiled.positiontup)
